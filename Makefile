@@ -1,0 +1,56 @@
+# osservatorio: every command a user needs. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+ENV := . scripts/env.sh &&
+VENV := .venv
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt pyproject.toml | sha1sum | cut -c1-12)
+PYTEST_ARGS ?=
+
+.PHONY: help setup install postgres stop airflow-init dbt-parse pilots pilots-stop demo ui test lint lock clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
+
+setup: install postgres airflow-init dbt-parse  ## everything a fresh clone needs: venv, PostgreSQL, Airflow metadata, dbt manifest
+	@echo "setup done: 'make demo' runs the pipeline, 'make test' the tests"
+
+install: $(STAMP)  ## create .venv and install the locked dependencies
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@scripts/install.sh
+	@touch $@
+
+postgres:  ## start (or reuse) the project's PostgreSQL on 127.0.0.1
+	@scripts/postgres.sh start
+
+stop: pilots-stop  ## stop PostgreSQL and the simulated pilot systems
+	@scripts/postgres.sh stop
+
+airflow-init: install postgres  ## migrate the Airflow metadata database
+	@$(ENV) scripts/airflow_init.sh
+
+dbt-parse: install  ## build the dbt manifest cosmos renders the DAG from
+	@$(ENV) cd dbt_project && dbt parse --quiet
+
+pilots: install  ## start the simulated pilot systems on 127.0.0.1 (background)
+	@$(ENV) scripts/pilots.sh start
+
+pilots-stop:
+	@$(ENV) scripts/pilots.sh stop
+
+demo: setup pilots  ## run the whole pipeline once on the simulated pilots and print the EECO01 table
+	@$(ENV) python -m osservatorio.demo
+
+ui: setup pilots  ## start the Airflow UI (api-server + scheduler + dag-processor) on 127.0.0.1
+	@$(ENV) scripts/airflow_ui.sh
+
+lint: install  ## ruff and sqlfluff
+	@$(ENV) ruff check . && ruff format --check . && sqlfluff lint dbt_project/models dbt_project/tests
+
+test: setup lint  ## lint, then the whole test suite (unit, integration, dbt, DAG end to end)
+	@$(ENV) pytest $(PYTEST_ARGS)
+
+lock: install  ## regenerate constraints.txt from the working venv
+	@{ head -n 2 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.tmp && mv constraints.tmp constraints.txt
+
+clean: stop  ## remove all generated state (venv, cluster, Airflow home, outputs)
+	@rm -rf .local $(VENV) dbt_project/target dbt_project/logs

@@ -1,0 +1,15 @@
+-- The current version of each operation: the one landed last.
+with
+
+versions as (
+    select
+        *,
+        row_number() over (
+            partition by pilot_id, operation_id
+            order by ingested_at desc, batch_id desc
+        ) as version_rank
+    from {{ ref('stg_landing__operations') }}
+)
+
+select * from versions
+where version_rank = 1

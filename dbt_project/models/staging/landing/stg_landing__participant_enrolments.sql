@@ -1,0 +1,38 @@
+with
+
+source as (
+    select * from {{ source('landing', 'participant_enrolments') }}
+),
+
+renamed as (
+    select
+        -- ids
+        pilot_id,
+        source_record_id as enrolment_id,
+        record ->> 'operation_id' as operation_id,
+        record ->> 'person_key' as person_key,
+        batch_id,
+        record_hash,
+        source_location,
+
+        -- strings
+        record ->> 'gender' as gender,
+        record ->> 'labour_status' as labour_status,
+        record ->> 'third_country_national' as third_country_national,
+        record ->> 'disability' as disability,
+
+        -- numbers
+        (record ->> 'isced_level')::integer as isced_level,
+        (record ->> 'unemployment_months')::integer as unemployment_months,
+
+        -- dates
+        (record ->> 'birth_date')::date as birth_date,
+        (record ->> 'entry_date')::date as entry_date,
+        (record ->> 'exit_date')::date as exit_date,
+        (record ->> 'source_updated_at')::timestamptz as source_updated_at,
+        ingested_at
+
+    from source
+)
+
+select * from renamed

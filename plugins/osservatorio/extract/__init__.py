@@ -1,0 +1,1 @@
+"""Extraction: read a pilot's channel and write what it sent, untouched, to the batch's work folder."""

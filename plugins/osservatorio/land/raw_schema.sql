@@ -1,0 +1,55 @@
+-- Raw landing schema: readable by the pipeline role only (no grants to analysts).
+-- One row per source record; a batch is (pilot, record type, data interval) and re-running it
+-- replaces its rows. The record itself is JSONB in the canonical contract's names: the contract
+-- can grow without migrations, and dbt staging casts it into typed columns.
+CREATE SCHEMA IF NOT EXISTS raw;
+
+CREATE TABLE IF NOT EXISTS raw.batches (
+    batch_id            text PRIMARY KEY,
+    pilot_id            text NOT NULL,
+    entity              text NOT NULL,
+    data_interval_start timestamptz NOT NULL,
+    data_interval_end   timestamptz NOT NULL,
+    received            integer NOT NULL,
+    loaded              integer NOT NULL,
+    quarantined         integer NOT NULL,
+    landed_at           timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT received_is_loaded_plus_quarantined CHECK (received = loaded + quarantined)
+);
+
+CREATE TABLE IF NOT EXISTS raw.operations (
+    batch_id         text NOT NULL,
+    pilot_id         text NOT NULL,
+    source_location  text NOT NULL,
+    source_record_id text NOT NULL,
+    record_hash      text NOT NULL,
+    ingested_at      timestamptz NOT NULL,
+    record           jsonb NOT NULL,
+    PRIMARY KEY (batch_id, source_record_id)
+);
+
+CREATE TABLE IF NOT EXISTS raw.participant_enrolments (
+    batch_id         text NOT NULL,
+    pilot_id         text NOT NULL,
+    source_location  text NOT NULL,
+    source_record_id text NOT NULL,
+    record_hash      text NOT NULL,
+    ingested_at      timestamptz NOT NULL,
+    record           jsonb NOT NULL,
+    PRIMARY KEY (batch_id, source_record_id)
+);
+
+CREATE TABLE IF NOT EXISTS raw.quarantine (
+    batch_id         text NOT NULL,
+    pilot_id         text NOT NULL,
+    entity           text NOT NULL,
+    source_location  text NOT NULL,
+    source_record_id text,
+    record_hash      text NOT NULL,
+    failed_rules     text[] NOT NULL,
+    reason           text NOT NULL,
+    payload          jsonb NOT NULL,
+    status           text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
+    quarantined_at   timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS quarantine_pilot_status ON raw.quarantine (pilot_id, status);

@@ -1,0 +1,30 @@
+"""Where things are: the repository's folders and the git-ignored state folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONFIG_DIR = REPO_ROOT / "config"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+CONTRACT_DIR = Path(__file__).resolve().parent / "contract"
+
+
+def state_dir() -> Path:
+    """Generated state (work files, extracts, Data Docs): git-ignored, `.local/` by default."""
+    return Path(os.environ.get("OSSERVATORIO_STATE_DIR", REPO_ROOT / ".local"))
+
+
+def work_dir(pilot_id: str, batch_key: str) -> Path:
+    """Scratch folder of one batch; rewritten when the same data interval runs again."""
+    path = state_dir() / "work" / pilot_id / batch_key
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def extracts_dir() -> Path:
+    path = state_dir() / "extracts"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,1 @@
+"""Publication: files for program officers, read from the public marts."""

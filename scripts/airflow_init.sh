@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Prepare Airflow: state folders, the local pseudonymisation key, the metadata DB migration.
+# Needs scripts/env.sh sourced (the Makefile does it). Idempotent.
+set -euo pipefail
+mkdir -p "$AIRFLOW_HOME" "$OSSERVATORIO_STATE_DIR/secrets"
+KEY="$OSSERVATORIO_STATE_DIR/secrets/pseudonymisation.key"
+if [ ! -s "$KEY" ]; then
+  # A random local key; production sets AIRFLOW_VAR_OSSERVATORIO_PSEUDONYMISATION_KEY from its vault.
+  (umask 077; python -c 'import secrets; print(secrets.token_hex(32))' > "$KEY")
+  echo "[airflow] generated a local pseudonymisation key in $KEY" >&2
+fi
+echo "[airflow] migrating the metadata database" >&2
+airflow db migrate >"$AIRFLOW_HOME/db-migrate.log" 2>&1 || { tail -n 30 "$AIRFLOW_HOME/db-migrate.log" >&2; exit 1; }

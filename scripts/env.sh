@@ -1,0 +1,65 @@
+# shellcheck shell=bash
+# Environment of osservatorio: sourced by the Makefile and by anyone who wants to run
+# `airflow` or `dbt` by hand (`source scripts/env.sh`). Every default is for a local
+# development machine; override any variable before sourcing.
+OSS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export OSS_ROOT
+export OSSERVATORIO_STATE_DIR="${OSSERVATORIO_STATE_DIR:-$OSS_ROOT/.local}"
+export OSSERVATORIO_VENV="${OSSERVATORIO_VENV:-$OSS_ROOT/.venv}"
+export PATH="$OSSERVATORIO_VENV/bin:$PATH"
+export PYTHONPATH="$OSS_ROOT/plugins:$OSS_ROOT${PYTHONPATH:+:$PYTHONPATH}"
+
+# PostgreSQL: the project-managed local cluster, unless OSSERVATORIO_PG_ADMIN_URL names an
+# existing server (a superuser URL; the project then creates its databases and roles there).
+# Where the project-managed cluster keeps its state (shared by the demo and the tests, which use
+# their own databases in it).
+export OSSERVATORIO_PG_STATE_DIR="${OSSERVATORIO_PG_STATE_DIR:-$OSS_ROOT/.local/postgres}"
+export OSSERVATORIO_PG_HOST="${OSSERVATORIO_PG_HOST:-127.0.0.1}"
+export OSSERVATORIO_PG_PORT="${OSSERVATORIO_PG_PORT:-55432}"
+export OSSERVATORIO_WAREHOUSE_DB="${OSSERVATORIO_WAREHOUSE_DB:-osservatorio}"
+export OSSERVATORIO_AIRFLOW_DB="${OSSERVATORIO_AIRFLOW_DB:-airflow}"
+# Local-development passwords, obviously so; production sets its own through the same variables.
+export OSSERVATORIO_PIPELINE_PASSWORD="${OSSERVATORIO_PIPELINE_PASSWORD:-local-dev-pipeline}"
+export OSSERVATORIO_AIRFLOW_DB_PASSWORD="${OSSERVATORIO_AIRFLOW_DB_PASSWORD:-local-dev-airflow}"
+export OSSERVATORIO_ANALYST_PASSWORD="${OSSERVATORIO_ANALYST_PASSWORD:-local-dev-analyst}"
+
+# Simulated pilot systems (pilot_systems/): where the local stand-ins listen.
+export OSSERVATORIO_PILOTS_PORT="${OSSERVATORIO_PILOTS_PORT:-8801}"
+export OSSERVATORIO_PILOTS_SEED="${OSSERVATORIO_PILOTS_SEED:-2021}"
+export OSSERVATORIO_PILOTS_SIZE="${OSSERVATORIO_PILOTS_SIZE:-500}"
+export OSSERVATORIO_PILOT_TOKEN="${OSSERVATORIO_PILOT_TOKEN:-local-dev-pilot-token}"
+
+# Airflow: home and metadata in the state folder / local cluster, no examples, loopback only.
+export AIRFLOW_HOME="${AIRFLOW_HOME:-$OSSERVATORIO_STATE_DIR/airflow}"
+export AIRFLOW__CORE__DAGS_FOLDER="$OSS_ROOT/dags"
+export AIRFLOW__CORE__PLUGINS_FOLDER="$OSS_ROOT/plugins"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__CORE__UNIT_TEST_MODE="${AIRFLOW__CORE__UNIT_TEST_MODE:-False}"
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-postgresql+psycopg2://airflow:$OSSERVATORIO_AIRFLOW_DB_PASSWORD@$OSSERVATORIO_PG_HOST:$OSSERVATORIO_PG_PORT/$OSSERVATORIO_AIRFLOW_DB}"
+export AIRFLOW__API__HOST=127.0.0.1
+export AIRFLOW__API__PORT="${AIRFLOW__API__PORT:-8080}"
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS:-admin:admin}"
+# Seconds before a failed task is retried (tasks have retries=2; data errors fail without retry).
+export AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY="${AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY:-60}"
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY=False
+export DBT_SEND_ANONYMOUS_USAGE_STATS=false
+export DO_NOT_TRACK=1
+export SCARF_ANALYTICS=false
+export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False
+export GX_ANALYTICS_ENABLED=False
+
+# Connections, the only place credentials live (Airflow reads AIRFLOW_CONN_*).
+export AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE="${AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE:-postgresql://osservatorio_pipeline:$OSSERVATORIO_PIPELINE_PASSWORD@$OSSERVATORIO_PG_HOST:$OSSERVATORIO_PG_PORT/$OSSERVATORIO_WAREHOUSE_DB}"
+export AIRFLOW_CONN_PILOT_TDZ_CORVIALE="${AIRFLOW_CONN_PILOT_TDZ_CORVIALE:-http://:$OSSERVATORIO_PILOT_TOKEN@127.0.0.1:$OSSERVATORIO_PILOTS_PORT}"
+# Key of the keyed hash that turns a codice fiscale into the pseudonymous person key.
+# Local development generates a random one into the state folder (scripts/setup.sh);
+# production sets this variable from its secrets backend.
+if [ -z "${AIRFLOW_VAR_OSSERVATORIO_PSEUDONYMISATION_KEY:-}" ] && [ -f "$OSSERVATORIO_STATE_DIR/secrets/pseudonymisation.key" ]; then
+  AIRFLOW_VAR_OSSERVATORIO_PSEUDONYMISATION_KEY="$(cat "$OSSERVATORIO_STATE_DIR/secrets/pseudonymisation.key")"
+  export AIRFLOW_VAR_OSSERVATORIO_PSEUDONYMISATION_KEY
+fi
+
+# dbt: the project and a profile that reads the same warehouse credentials.
+export DBT_PROJECT_DIR="$OSS_ROOT/dbt_project"
+export DBT_PROFILES_DIR="$OSS_ROOT/dbt_project"
+export DBT_TARGET_PATH="${DBT_TARGET_PATH:-$OSS_ROOT/dbt_project/target}"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Create .venv with Python 3.11 and install the locked dependencies (requirements.txt pinned,
+# constraints.txt the full lock). Installs the Debian PostgreSQL server if it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+"$PY" -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 needed, found {sys.version}"'
+
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -z "${OSSERVATORIO_PG_ADMIN_URL:-}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "[install] PostgreSQL server binaries missing: apt-get install postgresql" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "[install] PostgreSQL server binaries missing: install the 'postgresql' package (or set OSSERVATORIO_PG_ADMIN_URL)" >&2
+    exit 1
+  fi
+fi
+
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+echo "[install] installing the locked dependencies into .venv (about a minute the first time)" >&2
+# pip prints a warning for every missing local mirror folder in this machine's pip.conf: hide only those.
+.venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt 2>&1 \
+  | { grep -v "is ignored: it is neither a file nor a directory" || true; } >&2
+.venv/bin/pip check >&2

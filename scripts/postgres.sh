@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Project-managed PostgreSQL for local development, tests and the demo.
+#   scripts/postgres.sh start   initialise (first time) and start the cluster, create databases and roles
+#   scripts/postgres.sh stop    stop the cluster
+#   scripts/postgres.sh status  say whether it answers
+# Idempotent: a second `start` reuses the running cluster. Listens on 127.0.0.1 only.
+# If OSSERVATORIO_PG_ADMIN_URL is set (a superuser URL of an existing server), no cluster is
+# managed: databases and roles are created there instead, and `stop` does nothing.
+# As root, the server runs as the `postgres` OS user (initdb refuses root); its data folder is
+# in the git-ignored state folder when `postgres` can reach it, otherwise in postgres's home.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+PGBIN="${OSSERVATORIO_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+PG_STATE="$OSSERVATORIO_PG_STATE_DIR"
+log() { printf '[postgres] %s\n' "$*" >&2; }
+
+as_server_user() {  # run a command as the OS user that owns the cluster
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+data_root() {  # where the cluster lives; decided once, remembered in the state folder
+  if [ -f "$PG_STATE/location" ]; then cat "$PG_STATE/location"; return; fi
+  mkdir -p "$PG_STATE"
+  local dir="$PG_STATE/cluster"
+  if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$dir" && chown postgres: "$dir"
+    if ! runuser -u postgres -- test -w "$dir"; then
+      # The repository sits where `postgres` cannot enter (e.g. under /root): use its own home.
+      rmdir "$dir"
+      local home; home="$(getent passwd postgres | cut -d: -f6)"
+      dir="$home/osservatorio/$(printf '%s' "$OSS_ROOT" | sha1sum | cut -c1-12)"
+      runuser -u postgres -- mkdir -p "$dir"
+    fi
+  fi
+  printf '%s\n' "$dir" > "$PG_STATE/location"
+  printf '%s\n' "$dir"
+}
+
+psql_admin() {  # psql as the superuser, on the given database
+  local db="$1"; shift
+  if [ -n "${OSSERVATORIO_PG_ADMIN_URL:-}" ]; then
+    psql -v ON_ERROR_STOP=1 -qAt "$(admin_url_for "$db")" "$@"
+  else
+    as_server_user "$PGBIN/psql" -v ON_ERROR_STOP=1 -qAt -h "$(data_root)/socket" \
+      -p "$OSSERVATORIO_PG_PORT" -U postgres -d "$db" "$@"
+  fi
+}
+
+admin_url_for() {  # the admin URL with its database replaced
+  python3 - "$OSSERVATORIO_PG_ADMIN_URL" "$1" <<'PY'
+import sys
+from urllib.parse import urlsplit, urlunsplit
+parts = urlsplit(sys.argv[1])
+print(urlunsplit(parts._replace(path="/" + sys.argv[2])))
+PY
+}
+
+is_running() {
+  [ -n "${OSSERVATORIO_PG_ADMIN_URL:-}" ] && return 0
+  [ -f "$PG_STATE/location" ] || return 1
+  as_server_user "$PGBIN/pg_ctl" -D "$(data_root)/data" status >/dev/null 2>&1
+}
+
+init_cluster() {
+  local root; root="$(data_root)"
+  [ -f "$root/data/PG_VERSION" ] && return 0
+  log "initialising a new cluster in $root/data"
+  as_server_user mkdir -p "$root/data" "$root/socket" "$root/log"
+  as_server_user "$PGBIN/initdb" -D "$root/data" -U postgres --auth-local=trust \
+    --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+}
+
+start_cluster() {
+  local root; root="$(data_root)"
+  log "starting on $OSSERVATORIO_PG_HOST:$OSSERVATORIO_PG_PORT"
+  as_server_user "$PGBIN/pg_ctl" -D "$root/data" -l "$root/log/postgres.log" -w -t 60 \
+    -o "-c listen_addresses=$OSSERVATORIO_PG_HOST -p $OSSERVATORIO_PG_PORT -k $root/socket \
+        -c shared_buffers=256MB -c max_connections=200 -c fsync=off -c synchronous_commit=off \
+        -c full_page_writes=off" start >/dev/null \
+    || { log "failed to start; last lines of $root/log/postgres.log:"; tail -n 20 "$root/log/postgres.log" >&2; exit 1; }
+}
+
+ensure_role() {  # name password [extra attributes]
+  psql_admin postgres <<SQL
+SELECT format('CREATE ROLE %I LOGIN PASSWORD %L ${3:-}', '$1', '$2')
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$1') \gexec
+ALTER ROLE "$1" WITH LOGIN PASSWORD '$2';
+SQL
+}
+
+ensure_database() {  # name owner
+  psql_admin postgres <<SQL
+SELECT format('CREATE DATABASE %I OWNER %I', '$1', '$2')
+WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$1') \gexec
+SQL
+}
+
+provision() {
+  # Roles: the pipeline owns the warehouse; analysts get read access to marts through dbt grants.
+  ensure_role osservatorio_pipeline "$OSSERVATORIO_PIPELINE_PASSWORD"
+  ensure_role airflow "$OSSERVATORIO_AIRFLOW_DB_PASSWORD"
+  ensure_role ma_analyst "$OSSERVATORIO_ANALYST_PASSWORD"
+  ensure_database "$OSSERVATORIO_WAREHOUSE_DB" osservatorio_pipeline
+  ensure_database "$OSSERVATORIO_AIRFLOW_DB" airflow
+  psql_admin "$OSSERVATORIO_WAREHOUSE_DB" <<SQL
+REVOKE ALL ON DATABASE "$OSSERVATORIO_WAREHOUSE_DB" FROM PUBLIC;
+GRANT CONNECT ON DATABASE "$OSSERVATORIO_WAREHOUSE_DB" TO ma_analyst;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+SQL
+}
+
+case "${1:-start}" in
+  start)
+    if [ -z "${OSSERVATORIO_PG_ADMIN_URL:-}" ]; then
+      [ -x "$PGBIN/initdb" ] || { log "no PostgreSQL server binaries found (apt-get install postgresql)"; exit 1; }
+      if is_running; then log "already running on $OSSERVATORIO_PG_HOST:$OSSERVATORIO_PG_PORT (reused)"
+      else init_cluster; start_cluster; fi
+    else
+      log "using the existing server named by OSSERVATORIO_PG_ADMIN_URL"
+    fi
+    provision
+    log "ready: warehouse '$OSSERVATORIO_WAREHOUSE_DB', Airflow metadata '$OSSERVATORIO_AIRFLOW_DB'"
+    ;;
+  stop)
+    if [ -n "${OSSERVATORIO_PG_ADMIN_URL:-}" ]; then log "external server: nothing to stop"
+    elif is_running; then as_server_user "$PGBIN/pg_ctl" -D "$(data_root)/data" -m fast -w stop >/dev/null; log "stopped"
+    else log "not running"; fi
+    ;;
+  status)
+    if is_running; then log "running"; else log "not running"; exit 3; fi
+    ;;
+  psql)  # an admin psql session on the warehouse, for debugging
+    shift; psql_admin "$OSSERVATORIO_WAREHOUSE_DB" "$@"
+    ;;
+  *) echo "usage: $0 start|stop|status|psql" >&2; exit 2 ;;
+esac

@@ -1,0 +1,139 @@
+"""Shared fixtures: the test environment (own databases, own Airflow home, own state folder) on
+the project's real PostgreSQL, and the simulated pilot systems served over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+REPO = Path(__file__).resolve().parents[1]
+TEST_STATE = REPO / ".local" / "test"
+
+# The simulated pilots the end-to-end tests run against: small, with many defects.
+SIM_SEED = 7
+SIM_SIZE = 400
+SIM_DEFECT_RATE = 0.1
+SIM_TOKEN = "local-test-pilot-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load_env(overrides: dict[str, str]) -> dict[str, str]:
+    """The environment scripts/env.sh produces on top of `overrides`."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "OSSERVATORIO", "DBT_"))}
+    out = subprocess.run(
+        ["bash", "-c", f". '{REPO}/scripts/env.sh' && env -0"],
+        env=base | overrides,
+        capture_output=True,
+        check=True,
+    ).stdout
+    return dict(item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
+
+
+@dataclass(frozen=True)
+class TestEnv:
+    __test__ = False  # a fixture type, not a test class
+
+    env: dict[str, str]
+    pilots_url: str
+
+    def run(self, *args: str, timeout: int = 600, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            list(args), env=self.env, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(args)} exited {result.returncode}:\n{result.stdout[-4000:]}\n"
+                f"{result.stderr[-4000:]}"
+            )
+        return result
+
+    @property
+    def warehouse_uri(self) -> str:
+        return self.env["AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE"]
+
+
+@pytest.fixture(scope="session")
+def pilots_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def test_env(pilots_port: int) -> Iterator[TestEnv]:
+    """Test databases in the project's cluster, a migrated Airflow metadata DB, a fresh state folder."""
+    import shutil
+
+    shutil.rmtree(TEST_STATE, ignore_errors=True)
+    overrides = {
+        "OSSERVATORIO_STATE_DIR": str(TEST_STATE),
+        "OSSERVATORIO_WAREHOUSE_DB": "osservatorio_test",
+        "OSSERVATORIO_AIRFLOW_DB": "airflow_test",
+        "OSSERVATORIO_PILOTS_PORT": str(pilots_port),
+        "OSSERVATORIO_PILOT_TOKEN": SIM_TOKEN,
+        "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": "1",
+    }
+    env = load_env(overrides)
+    subprocess.run(["scripts/postgres.sh", "start"], env=env, cwd=REPO, check=True, capture_output=True)
+    # A clean warehouse: drop what an earlier test session built.
+    import psycopg
+
+    with psycopg.connect(env["AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE"], autocommit=True) as conn:
+        for schema in ("raw", "staging", "intermediate", "marts", "reference", "analytics"):
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    subprocess.run(["scripts/airflow_init.sh"], env=env, cwd=REPO, check=True, capture_output=True)
+    env = load_env(overrides)  # now with the pseudonymisation key airflow_init.sh generated
+    return TestEnv(env=env, pilots_url=f"http://127.0.0.1:{pilots_port}")
+
+
+@pytest.fixture(scope="session")
+def pilot_systems(test_env: TestEnv, pilots_port: int) -> Iterator[str]:
+    """The simulated pilot systems, served over HTTP on 127.0.0.1 for the whole session."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pilot_systems.rest_api",
+            "--port",
+            str(pilots_port),
+            "--size",
+            str(SIM_SIZE),
+            "--seed",
+            str(SIM_SEED),
+            "--token",
+            SIM_TOKEN,
+            "--defect-rate",
+            str(SIM_DEFECT_RATE),
+        ],
+        cwd=REPO,
+        env=test_env.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", pilots_port)) == 0:
+                break
+        time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail(f"simulated pilot systems did not start: {proc.stdout.read() if proc.stdout else ''}")
+    yield test_env.pilots_url
+    proc.terminate()
+    proc.wait(timeout=10)

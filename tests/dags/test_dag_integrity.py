@@ -1,0 +1,96 @@
+"""DAG policy: every DAG file imports cleanly, without touching a database or the network, and
+every DAG has an owner, tags, retries >= 2 and catchup off."""
+
+import json
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TestEnv
+
+INSPECT_DAGBAG = textwrap.dedent("""
+    import json, socket
+    if BLOCK_NETWORK:
+        def refuse(*args, **kwargs):
+            raise RuntimeError(f"network or database access at import time: {args}")
+        socket.socket.connect = refuse
+        socket.create_connection = refuse
+    from airflow.dag_processing.dagbag import DagBag
+    bag = DagBag()
+    print(json.dumps({
+        "errors": {k: str(v) for k, v in bag.import_errors.items()},
+        "dags": {dag_id: {
+            "owners": sorted({t.owner for t in dag.tasks}),
+            "tags": sorted(dag.tags),
+            "catchup": dag.catchup,
+            "min_retries": min(t.retries for t in dag.tasks),
+            "tasks": len(dag.tasks),
+        } for dag_id, dag in bag.dags.items()},
+    }))
+""")
+
+
+# Every database the DAG files could reach points at a closed port: a connection at import time
+# becomes an import error. Python-level sockets (requests) are refused as well.
+CLOSED = "postgresql://nobody:nothing@127.0.0.1:9/none"
+
+
+def inspect_dags(test_env: TestEnv, dags_folder: str | None = None) -> dict:
+    env = test_env.env | {
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": CLOSED.replace("postgresql", "postgresql+psycopg2"),
+        "AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE": CLOSED,
+    }
+    if dags_folder:
+        env["AIRFLOW__CORE__DAGS_FOLDER"] = dags_folder
+    result = subprocess.run(
+        ["python", "-c", "BLOCK_NETWORK = True\n" + INSPECT_DAGBAG],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def dagbag(test_env: TestEnv) -> dict:
+    return inspect_dags(test_env)
+
+
+def test_the_import_time_check_catches_a_database_call(test_env: TestEnv, tmp_path: Path) -> None:
+    """Canary: a DAG file that queries the warehouse while being parsed must be reported."""
+    (tmp_path / "bad_dag.py").write_text(
+        textwrap.dedent("""
+        import os, psycopg
+        from airflow.sdk import dag
+        psycopg.connect(os.environ["AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE"]).execute("select 1")
+        @dag(schedule=None)
+        def bad(): pass
+        bad()
+    """)
+    )
+    assert "bad_dag.py" in " ".join(inspect_dags(test_env, str(tmp_path))["errors"])
+
+
+def test_no_import_errors_even_without_network(dagbag: dict) -> None:
+    assert dagbag["errors"] == {}
+
+
+def test_expected_dags_are_there(dagbag: dict) -> None:
+    assert {"ingest_tdz_corviale", "build_esf_indicators"} <= set(dagbag["dags"])
+
+
+def test_every_dag_follows_the_policy(dagbag: dict) -> None:
+    for dag_id, dag in dagbag["dags"].items():
+        assert dag["owners"] == ["osservatorio-data-engineering"], dag_id
+        assert dag["tags"], dag_id
+        assert dag["catchup"] is False, dag_id
+        assert dag["min_retries"] >= 2, dag_id
+
+
+def test_dbt_dag_renders_each_model_as_tasks(dagbag: dict) -> None:
+    # cosmos: seeds, 5 models with their tests, plus the extract task
+    assert dagbag["dags"]["build_esf_indicators"]["tasks"] >= 8

@@ -1,0 +1,77 @@
+"""Landing with COPY: a batch replaces itself on rerun, and the ledger always adds up."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from osservatorio.land.warehouse import batch_for, land_batch
+from tests.conftest import TestEnv
+
+pytestmark = pytest.mark.integration
+START = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def write(path: Path, items: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(i) + "\n" for i in items))
+    return path
+
+
+def valid_items(n: int) -> list[dict]:
+    return [
+        {"source": "p1", "record_id": f"R{i}", "hash": f"h{i}", "record": {"operation_id": "OP", "i": i}}
+        for i in range(n)
+    ]
+
+
+def counts(conn: psycopg.Connection, batch_id: str) -> tuple[int, int, tuple]:
+    rows = conn.execute("SELECT count(*) FROM raw.participant_enrolments WHERE batch_id = %s", (batch_id,))
+    quarantined = conn.execute("SELECT count(*) FROM raw.quarantine WHERE batch_id = %s", (batch_id,))
+    ledger = conn.execute(
+        "SELECT received, loaded, quarantined FROM raw.batches WHERE batch_id = %s", (batch_id,)
+    ).fetchone()
+    return rows.fetchone()[0], quarantined.fetchone()[0], ledger
+
+
+def test_rerun_of_a_batch_replaces_it(test_env: TestEnv, tmp_path: Path) -> None:
+    batch = batch_for("land_test", "participant_enrolments", START, START)
+    bad = [
+        {
+            "source": "p2",
+            "record_id": "X",
+            "hash": "hx",
+            "failed_rules": ["gender_present"],
+            "reason": "gender missing",
+            "payload": {"gender": None},
+        }
+    ]
+    with psycopg.connect(test_env.warehouse_uri) as conn:
+        land_batch(
+            conn, batch, write(tmp_path / "v.jsonl", valid_items(5)), write(tmp_path / "q.jsonl", bad), 6
+        )
+        land_batch(
+            conn, batch, write(tmp_path / "v.jsonl", valid_items(5)), write(tmp_path / "q.jsonl", bad), 6
+        )
+        assert counts(conn, batch.batch_id) == (5, 1, (6, 5, 1))
+        # The pilot resent fewer records for the same interval: the batch shrinks, never appends.
+        land_batch(
+            conn, batch, write(tmp_path / "v.jsonl", valid_items(3)), write(tmp_path / "q.jsonl", []), 3
+        )
+        assert counts(conn, batch.batch_id) == (3, 0, (3, 3, 0))
+
+
+def test_ledger_refuses_a_batch_that_does_not_add_up(test_env: TestEnv, tmp_path: Path) -> None:
+    batch = batch_for("land_test_lost", "participant_enrolments", START, START)
+    with psycopg.connect(test_env.warehouse_uri) as conn:
+        with pytest.raises(psycopg.errors.CheckViolation, match="received_is_loaded_plus_quarantined"):
+            land_batch(
+                conn,
+                batch,
+                write(tmp_path / "v.jsonl", valid_items(4)),
+                write(tmp_path / "q.jsonl", []),
+                received=5,
+            )
+        conn.rollback()
+        assert counts(conn, batch.batch_id) == (0, 0, None)  # nothing of the batch was kept

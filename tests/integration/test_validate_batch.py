@@ -1,0 +1,98 @@
+"""The real GX suite on crafted batches: every defect ends in quarantine with its exact reason."""
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from osservatorio.registry import load_registry
+from osservatorio.validate.batch import BatchRejected, validate_batch
+
+PILOT = load_registry()["tdz_corviale"]
+KEY = "test-key-" + "x" * 32
+GOOD = {
+    "id_iscrizione": "E0",
+    "codice_progetto": "P1",
+    "codice_fiscale": "RCCMNL83S18D969H",
+    "nome": "Manuel",
+    "cognome": "Rocca",
+    "sesso": "M",
+    "data_nascita": "1983-11-18",
+    "titolo_studio": 3,
+    "condizione_occupazionale": "disoccupato",
+    "data_ingresso": "2024-02-01",
+    "data_uscita": "2024-06-01",
+}
+
+# (changes to a good record, rule expected in the quarantine, words of the reason)
+DEFECTS = [
+    ({"sesso": None}, "gender_present", "gender missing"),
+    ({"sesso": "Q"}, "gender_domain", "gender not one of F, M, non-binary (gender='Q')"),
+    ({"data_nascita": None}, "birth_date_present", "birth date missing"),
+    ({"titolo_studio": 11}, "education_domain", "education level outside ISCED 0-8 (isced_level=11)"),
+    ({"titolo_studio": None}, "education_present", "education level missing"),
+    ({"condizione_occupazionale": "pensionato"}, "labour_status_domain", "labour-market status not in"),
+    ({"data_uscita": "2024-01-15"}, "exit_not_before_entry", "exit date before entry date"),
+    ({"data_nascita": "2025-01-01"}, "born_before_entry", "entry date not after birth date"),
+    ({"codice_fiscale": "RCCMNL83S18D969A"}, "tax_code_check_character", "fails its check character"),
+    ({"codice_fiscale": "RCCMNL83"}, "tax_code_format", "not 16 characters"),
+    ({"codice_fiscale": None}, "tax_code_present", "codice fiscale missing"),
+    ({"data_ingresso": "01/02/2024"}, "typed_values", "entry_date='01/02/2024' is not a date"),
+    ({"codice_progetto": None}, "operation_present", "operation code missing"),
+]
+
+
+def write_batch(tmp_path: Path, records: list[dict]) -> Path:
+    path = tmp_path / "participant_enrolments.source.jsonl"
+    path.write_text(
+        "".join(json.dumps({"source": f"page 1 #{i}", "record": r}) + "\n" for i, r in enumerate(records))
+    )
+    return path
+
+
+@pytest.mark.parametrize(("change", "rule", "reason"), DEFECTS, ids=[d[1] for d in DEFECTS])
+def test_each_defect_is_quarantined_with_its_reason(
+    tmp_path: Path, change: dict, rule: str, reason: str
+) -> None:
+    records = [GOOD | {"id_iscrizione": f"E{i}"} for i in range(9)] + [
+        GOOD | {"id_iscrizione": "BAD"} | change
+    ]
+    summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY)
+    assert (summary.received, summary.valid, summary.quarantined) == (10, 9, 1)
+    [entry] = [json.loads(line) for line in Path(summary.quarantine_path).read_text().splitlines()]
+    assert entry["record_id"] == "BAD"
+    assert rule in entry["failed_rules"]
+    assert reason in entry["reason"]
+    assert entry["source"] == "page 1 #9"
+    # The quarantined payload never holds the codice fiscale nor names.
+    assert "codice_fiscale" not in json.dumps(entry)
+    assert "RCCMNL" not in json.dumps(entry)
+    assert "Rocca" not in json.dumps(entry)
+
+
+def test_duplicate_enrolment_ids_are_both_quarantined(tmp_path: Path) -> None:
+    records = [GOOD | {"id_iscrizione": f"E{i}"} for i in range(12)] + [GOOD | {"id_iscrizione": "E1"}]
+    summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY)
+    assert (summary.valid, summary.quarantined) == (11, 2)
+
+
+def test_valid_records_carry_a_person_key_and_no_identifiers(tmp_path: Path) -> None:
+    summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, [GOOD]), KEY)
+    [landed] = [json.loads(line) for line in Path(summary.valid_path).read_text().splitlines()]
+    assert len(landed["record"]["person_key"]) == 64
+    assert "tax_code" not in landed["record"]
+    assert "RCCMNL" not in json.dumps(landed)
+    assert "Manuel" not in json.dumps(landed)
+
+
+def test_batch_over_the_bad_row_threshold_is_refused_whole(tmp_path: Path) -> None:
+    records = [GOOD | {"id_iscrizione": f"E{i}", "sesso": None if i < 3 else "M"} for i in range(10)]
+    strict = replace(PILOT, max_bad_row_share=0.2)
+    with pytest.raises(BatchRejected, match=r"pilot tdz_corviale.*3 of 10 records invalid \(30%\)"):
+        validate_batch(strict, "participant_enrolments", write_batch(tmp_path, records), KEY)
+
+
+def test_empty_batch_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(BatchRejected, match="batch_not_empty"):
+        validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, []), KEY)
