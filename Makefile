@@ -6,7 +6,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: help setup install postgres stop airflow-init dbt-parse pilots pilots-stop demo ui test lint lock clean
+.PHONY: help setup install postgres stop airflow-init dbt-parse pilots pilots-stop demo ui test lint lock clean bench-ingest
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -54,3 +54,7 @@ lock: install  ## regenerate constraints.txt from the working venv
 
 clean: stop  ## remove all generated state (venv, cluster, Airflow home, outputs)
 	@rm -rf .local $(VENV) dbt_project/target dbt_project/logs
+
+SIZES ?= 100000
+bench-ingest: setup  ## benchmark extract/validate/land per channel: make bench-ingest SIZES=100000,1000000
+	@$(ENV) python -m benchmarks.ingest --sizes $(SIZES)

@@ -12,20 +12,13 @@ import sys
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import AssetAny, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, LoadMode, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import TestIndirectSelection
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
+from osservatorio.assets import INDICATORS_ASSET, LANDING_ASSETS
 from osservatorio.paths import DBT_PROJECT_DIR
-
-LANDING_ASSETS = [
-    Asset(name=f"raw.{entity}", uri=f"postgres://osservatorio-warehouse/osservatorio/raw/{entity}")
-    for entity in ("operations", "participant_enrolments")
-]
-INDICATORS_ASSET = Asset(
-    name="marts.esf_indicators", uri="postgres://osservatorio-warehouse/osservatorio/marts/esf_indicators"
-)
 
 
 @task(outlets=[INDICATORS_ASSET])
@@ -44,7 +37,7 @@ def publish_indicator_extract() -> str:
 @dag(
     dag_id="build_esf_indicators",
     description="dbt build of the ESF+ indicator marts, then the indicator extract",
-    schedule=LANDING_ASSETS[0] | LANDING_ASSETS[1],
+    schedule=AssetAny(*LANDING_ASSETS),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,

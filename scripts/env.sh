@@ -50,7 +50,18 @@ export GX_ANALYTICS_ENABLED=False
 
 # Connections, the only place credentials live (Airflow reads AIRFLOW_CONN_*).
 export AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE="${AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE:-postgresql://osservatorio_pipeline:$OSSERVATORIO_PIPELINE_PASSWORD@$OSSERVATORIO_PG_HOST:$OSSERVATORIO_PG_PORT/$OSSERVATORIO_WAREHOUSE_DB}"
-export AIRFLOW_CONN_PILOT_TDZ_CORVIALE="${AIRFLOW_CONN_PILOT_TDZ_CORVIALE:-http://:$OSSERVATORIO_PILOT_TOKEN@127.0.0.1:$OSSERVATORIO_PILOTS_PORT}"
+# The pilots' connections point at the simulated pilot systems (pilot_systems/): REST pilots at
+# the local server (base URL + token as password), file pilots at their inbox folder.
+export OSSERVATORIO_PILOT_DROPS="${OSSERVATORIO_PILOT_DROPS:-$OSSERVATORIO_STATE_DIR/pilot_drops}"
+for _pilot in tdz_corviale tdz_tor_bella_monaca cmrc_col; do
+  _var="AIRFLOW_CONN_PILOT_$(echo "$_pilot" | tr '[:lower:]' '[:upper:]')"
+  [ -n "${!_var:-}" ] || export "$_var=http://:$OSSERVATORIO_PILOT_TOKEN@127.0.0.1:$OSSERVATORIO_PILOTS_PORT/$_pilot"
+done
+for _pilot in cal_adda_martesana zot_pratico; do
+  _var="AIRFLOW_CONN_PILOT_$(echo "$_pilot" | tr '[:lower:]' '[:upper:]')"
+  [ -n "${!_var:-}" ] || export "$_var={\"conn_type\": \"fs\", \"extra\": {\"path\": \"$OSSERVATORIO_PILOT_DROPS/$_pilot/inbox\"}}"
+done
+unset _pilot _var
 # Key of the keyed hash that turns a codice fiscale into the pseudonymous person key.
 # Local development generates a random one into the state folder (scripts/setup.sh);
 # production sets this variable from its secrets backend.

@@ -1,13 +1,36 @@
 #!/usr/bin/env bash
-# Start or stop the simulated pilot systems (pilot_systems/) in the background on 127.0.0.1.
-# Needs scripts/env.sh sourced (the Makefile does it).
+# Start or stop the simulated pilot systems (pilot_systems/) on 127.0.0.1:
+#   start  the REST server of every REST pilot (TdZ x2, COL) in the background, and one extraction
+#          of each file pilot (CAL: CSV, ZOT: XLSX) into $OSSERVATORIO_STATE_DIR/pilot_drops/<pilot>/inbox
+#          unless that inbox already holds files
+#   stop   the REST server (drops stay where they are; `make clean` removes them)
+# Needs scripts/env.sh sourced (the Makefile does it). OSSERVATORIO_PILOTS_CSV_ENCODING (cp1252,
+# utf-8-sig or mixed; default cp1252) chooses how the CSV pilot encodes its files.
 set -euo pipefail
 RUN="$OSSERVATORIO_STATE_DIR/run"; mkdir -p "$RUN"
 PIDFILE="$RUN/pilot_systems.pid"
+DROPS="${OSSERVATORIO_PILOT_DROPS:-$OSSERVATORIO_STATE_DIR/pilot_drops}"
+FILE_PILOTS=(cal_adda_martesana zot_pratico)
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+
+write_drops() {
+  local pilot inbox
+  for pilot in "${FILE_PILOTS[@]}"; do
+    inbox="$DROPS/$pilot/inbox"
+    mkdir -p "$inbox"
+    if [ -n "$(ls -A "$inbox" 2>/dev/null)" ]; then
+      echo "[pilots] $pilot: inbox already has files, left as is ($inbox)" >&2; continue
+    fi
+    python -m pilot_systems.drops --pilot "$pilot" --inbox "$inbox" --size "$OSSERVATORIO_PILOTS_SIZE" \
+      --seed "$OSSERVATORIO_PILOTS_SEED" --encoding "${OSSERVATORIO_PILOTS_CSV_ENCODING:-cp1252}" 2>>"$RUN/pilot_drops.log"
+    echo "[pilots] $pilot: wrote $(ls "$inbox" | wc -l) files into $inbox" >&2
+  done
+}
+
 case "${1:-start}" in
   start)
-    if running; then echo "[pilots] already running (pid $(cat "$PIDFILE"))" >&2; exit 0; fi
+    write_drops
+    if running; then echo "[pilots] REST server already running (pid $(cat "$PIDFILE"))" >&2; exit 0; fi
     python -m pilot_systems.rest_api --port "$OSSERVATORIO_PILOTS_PORT" --size "$OSSERVATORIO_PILOTS_SIZE" \
       --seed "$OSSERVATORIO_PILOTS_SEED" --token "$OSSERVATORIO_PILOT_TOKEN" >"$RUN/pilot_systems.log" 2>&1 &
     echo $! > "$PIDFILE"
@@ -20,5 +43,8 @@ case "${1:-start}" in
   stop)
     if running; then kill "$(cat "$PIDFILE")"; echo "[pilots] stopped" >&2; fi
     rm -f "$PIDFILE"
+    ;;
+  *)
+    echo "usage: $0 start|stop" >&2; exit 2
     ;;
 esac

@@ -115,6 +115,10 @@ case "${1:-start}" in
     if [ -z "${OSSERVATORIO_PG_ADMIN_URL:-}" ]; then
       [ -x "$PGBIN/initdb" ] || { log "no PostgreSQL server binaries found (apt-get install postgresql)"; exit 1; }
       if is_running; then log "already running on $OSSERVATORIO_PG_HOST:$OSSERVATORIO_PG_PORT (reused)"
+      elif "$PGBIN/pg_isready" -q -h "$OSSERVATORIO_PG_HOST" -p "$OSSERVATORIO_PG_PORT"; then
+        log "port $OSSERVATORIO_PG_PORT already has a server that is not this project's cluster ($(data_root))."
+        log "Stop it, or set OSSERVATORIO_PG_PORT (or OSSERVATORIO_PG_ADMIN_URL to use it)."
+        exit 1
       else init_cluster; start_cluster; fi
     else
       log "using the existing server named by OSSERVATORIO_PG_ADMIN_URL"

@@ -20,11 +20,13 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parents[1]
 TEST_STATE = REPO / ".local" / "test"
 
-# The simulated pilots the end-to-end tests run against: small, with many defects.
+# The simulated pilots the end-to-end tests run against: small, with many defects, "today" fixed.
 SIM_SEED = 7
-SIM_SIZE = 400
+SIM_SIZE = 300
 SIM_DEFECT_RATE = 0.1
+SIM_TODAY = "2026-11-20"
 SIM_TOKEN = "local-test-pilot-token"
+FILE_PILOTS = {"cal_adda_martesana": "utf-8-sig", "zot_pratico": "cp1252"}  # CSV encoding (XLSX: unused)
 
 
 def free_port() -> int:
@@ -100,31 +102,26 @@ def test_env(pilots_port: int) -> Iterator[TestEnv]:
     return TestEnv(env=env, pilots_url=f"http://127.0.0.1:{pilots_port}")
 
 
+def inbox(pilot: str) -> Path:
+    return TEST_STATE / "pilot_drops" / pilot / "inbox"
+
+
 @pytest.fixture(scope="session")
 def pilot_systems(test_env: TestEnv, pilots_port: int) -> Iterator[str]:
-    """The simulated pilot systems, served over HTTP on 127.0.0.1 for the whole session."""
+    """The simulated pilot systems: REST pilots over HTTP on 127.0.0.1 for the whole session,
+    file pilots as one extraction dropped into their inboxes."""
+    common = ["--size", str(SIM_SIZE), "--seed", str(SIM_SEED), "--defect-rate", str(SIM_DEFECT_RATE)]
+    for pilot, encoding in FILE_PILOTS.items():
+        subprocess.run(
+            [sys.executable, "-m", "pilot_systems.drops", "--pilot", pilot, "--inbox", str(inbox(pilot)),
+             *common, "--encoding", encoding, "--date", SIM_TODAY],
+            cwd=REPO, env=test_env.env, check=True, capture_output=True,
+        )  # fmt: skip
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pilot_systems.rest_api",
-            "--port",
-            str(pilots_port),
-            "--size",
-            str(SIM_SIZE),
-            "--seed",
-            str(SIM_SEED),
-            "--token",
-            SIM_TOKEN,
-            "--defect-rate",
-            str(SIM_DEFECT_RATE),
-        ],
-        cwd=REPO,
-        env=test_env.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+        [sys.executable, "-m", "pilot_systems.rest_api", "--port", str(pilots_port), "--token", SIM_TOKEN,
+         *common, "--today", SIM_TODAY],
+        cwd=REPO, env=test_env.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with socket.socket() as s:

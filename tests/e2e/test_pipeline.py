@@ -1,6 +1,7 @@
-"""End to end: the real DAGs (`airflow dags test`) against the simulated pilot over HTTP, the
-real PostgreSQL and dbt. Expected values are computed here from the simulated source's own
-records and their injected-defect labels, never from what the pipeline produced."""
+"""End to end, all five pilots on their three channels: the real DAGs (`airflow dags test`)
+against the simulated pilot systems (REST over HTTP on 127.0.0.1, CSV and XLSX drops), the real
+PostgreSQL and dbt. Expected values come from the simulated systems' own records and their
+injected-defect labels (pilot_systems.system.PilotSystem), never from what the pipeline produced."""
 
 from __future__ import annotations
 
@@ -8,115 +9,163 @@ import csv
 import re
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import psycopg
 import pytest
 
-from pilot_systems.catalogue import OPERATIONS
-from pilot_systems.population import PilotPopulation
-from tests.conftest import SIM_DEFECT_RATE, SIM_SEED, SIM_SIZE, TEST_STATE, TestEnv
+from osservatorio.land.warehouse import RECORD_TYPES
+from pilot_systems.system import PilotSystem, record_hash
+from tests.conftest import FILE_PILOTS, SIM_DEFECT_RATE, SIM_SEED, SIM_SIZE, SIM_TODAY, TEST_STATE, TestEnv
 
 pytestmark = pytest.mark.e2e
-PILOT = "tdz_corviale"
-LOGICAL_DATE = "2026-07-15"  # last Art. 42 cut-off on or before it: 30 June 2026
-CUTOFF = date(2026, 6, 30)
-GENDERS = {"F": "F", "M": "M", "X": "non-binary"}
+PILOTS = ("tdz_corviale", "tdz_tor_bella_monaca", "cmrc_col", "cal_adda_martesana", "zot_pratico")
+LOGICAL_DATE = SIM_TODAY  # the data interval ends on the systems' "today"
+CUTOFF = date(2026, 10, 31)  # the last Art. 42 cut-off on or before it
+# Defects that validation does not refuse: exact copies land once; events of an unknown enrolment
+# land and are left out by dbt (they match no participation).
+NOT_REFUSED = {"duplicate", "orphan_enrolment"}
 
 
-def source_population() -> PilotPopulation:
-    return PilotPopulation(PILOT, OPERATIONS[PILOT], SIM_SIZE, SIM_SEED, SIM_DEFECT_RATE)
+def system(pilot: str) -> PilotSystem:
+    return PilotSystem(
+        pilot, size=SIM_SIZE, seed=SIM_SEED, defect_rate=SIM_DEFECT_RATE, today=date.fromisoformat(SIM_TODAY)
+    )
 
 
-def expected_eeco01(cutoff: date) -> Counter[tuple[str, str]]:
-    """Participants per (action, gender): distinct person and operation among defect-free records."""
-    actions = {op.code: op.action for op in OPERATIONS[PILOT]}
-    participations: dict[tuple[str, str], str] = {}
-    for enrolment in source_population().enrolments():
-        r = enrolment.record
-        if enrolment.defects or date.fromisoformat(str(r["data_ingresso"])) > cutoff:
-            continue
-        participations[(str(r["codice_fiscale"]), str(r["codice_progetto"]))] = GENDERS[str(r["sesso"])]
-    return Counter((actions[op], gender) for (_, op), gender in participations.items())
+def is_clean(defects: tuple[str, ...]) -> bool:
+    return set(defects) <= NOT_REFUSED
 
 
-def run_dag(test_env: TestEnv, dag_id: str) -> str:
+def expected_eeco01(pilot: str) -> Counter[tuple[str, str]]:
+    """Participants per (action, gender): distinct person and operation among records that pass."""
+    sim = system(pilot)
+    actions = {r.canonical["operation_id"]: r.canonical["action"] for r in sim.records("operations")}
+    genders: dict[tuple[str, str], str] = {}
+    for rec in sim.records("participant_enrolments"):
+        c = rec.canonical
+        if is_clean(rec.defects) and c["entry_date"] <= CUTOFF:
+            genders[(str(c["tax_code"]), str(c["operation_id"]))] = str(c["gender"])
+    return Counter((actions[op], gender) for (_, op), gender in genders.items())
+
+
+def run_dag(test_env: TestEnv, dag_id: str) -> None:
     result = test_env.run("airflow", "dags", "test", dag_id, LOGICAL_DATE, timeout=900)
-    assert re.search(rf"DagRun Finished: dag_id={dag_id},.*state=success", result.stdout + result.stderr), (
-        result.stdout + result.stderr
-    )[-5000:]
-    return result.stdout
+    log = result.stdout + result.stderr
+    assert re.search(rf"DagRun Finished: dag_id={dag_id},.*state=success", log), log[-6000:]
 
 
-def mart_eeco01(test_env: TestEnv) -> Counter[tuple[str, str]]:
+def query(test_env: TestEnv, sql: str, *params: object) -> list[tuple]:
     with psycopg.connect(test_env.warehouse_uri) as conn:
-        rows = conn.execute(
-            "SELECT action_code, gender, indicator_value FROM marts.esf_indicators"
-            " WHERE indicator_code = 'EECO01' AND pilot_id = %s AND cutoff_date = %s",
-            (PILOT, CUTOFF),
-        ).fetchall()
-    return Counter({(action, gender): value for action, gender, value in rows})
+        return conn.execute(sql, params).fetchall()
 
 
 @pytest.fixture(scope="module")
-def first_run(test_env: TestEnv, pilot_systems: str) -> Counter[tuple[str, str]]:
-    run_dag(test_env, f"ingest_{PILOT}")
+def pipeline_ran(test_env: TestEnv, pilot_systems: str) -> None:
+    for pilot in PILOTS:
+        run_dag(test_env, f"ingest_{pilot}")
     run_dag(test_env, "build_esf_indicators")
-    return mart_eeco01(test_env)
 
 
-def test_eeco01_equals_the_count_from_the_source(first_run: Counter[tuple[str, str]]) -> None:
-    expected = expected_eeco01(CUTOFF)
-    assert sum(expected.values()) > 100  # the test is about real numbers, not an empty mart
-    assert +first_run == +expected
-    # every cell is present, zeros included: 2 actions x 3 genders
-    assert len(first_run) == 6
+def mart_eeco01(test_env: TestEnv, pilot: str) -> Counter[tuple[str, str]]:
+    rows = query(
+        test_env,
+        "SELECT action_code, gender, indicator_value FROM marts.esf_indicators"
+        " WHERE indicator_code = 'EECO01' AND pilot_id = %s AND cutoff_date = %s",
+        pilot,
+        CUTOFF,
+    )
+    return Counter({(action, gender): value for action, gender, value in rows})
 
 
-def test_every_record_is_landed_or_quarantined(test_env: TestEnv, first_run: Counter) -> None:
-    defective = [e for e in source_population().enrolments() if e.defects]
-    assert defective, "the simulation must inject defects for this test to mean anything"
-    with psycopg.connect(test_env.warehouse_uri) as conn:
-        received, loaded, quarantined = conn.execute(
-            "SELECT received, loaded, quarantined FROM raw.batches WHERE pilot_id = %s"
-            " AND entity = 'participant_enrolments'",
-            (PILOT,),
-        ).fetchone()
-        quarantined_ids = {
-            r[0]
-            for r in conn.execute("SELECT source_record_id FROM raw.quarantine WHERE pilot_id = %s", (PILOT,))
-        }
-    assert (received, loaded, quarantined) == (SIM_SIZE, SIM_SIZE - len(defective), len(defective))
-    assert quarantined_ids == {str(e.record["id_iscrizione"]) for e in defective}
+@pytest.mark.parametrize("pilot", PILOTS)
+def test_eeco01_equals_the_count_from_the_source(test_env: TestEnv, pipeline_ran: None, pilot: str) -> None:
+    expected = expected_eeco01(pilot)
+    assert sum(expected.values()) > 100  # real numbers, not an empty mart
+    mart = mart_eeco01(test_env, pilot)
+    assert +mart == +expected
+    assert all(gender in ("F", "M", "non-binary") for _, gender in mart)
 
 
-def test_no_tax_code_reaches_the_warehouse(test_env: TestEnv, first_run: Counter) -> None:
-    tax_codes = {str(e.record["codice_fiscale"]) for e in source_population().enrolments()}
-    with psycopg.connect(test_env.warehouse_uri) as conn:
-        landed = " ".join(
-            r[0]
-            for r in conn.execute(
-                "SELECT record::text FROM raw.participant_enrolments"
-                " UNION ALL SELECT payload::text FROM raw.quarantine"
-            )
+@pytest.mark.parametrize("entity", RECORD_TYPES)
+@pytest.mark.parametrize("pilot", PILOTS)
+def test_every_record_is_landed_once_or_quarantined(
+    test_env: TestEnv, pipeline_ran: None, pilot: str, entity: str
+) -> None:
+    served = list(system(pilot).records(entity))
+    clean_ids = {str(r.canonical[next(iter(r.canonical))]) for r in served if is_clean(r.defects)}
+    [(received, loaded, quarantined)] = query(
+        test_env,
+        "SELECT received, loaded, quarantined FROM raw.batches WHERE pilot_id = %s AND entity = %s",
+        pilot,
+        entity,
+    )
+    landed = query(
+        test_env, f"SELECT source_record_id, record_hash FROM raw.{entity} WHERE pilot_id = %s", pilot
+    )
+    assert received == len(served)
+    assert received == loaded + quarantined
+    assert {record_id for record_id, _ in landed} == clean_ids
+    assert len(landed) == loaded  # nothing twice
+    if pilot not in FILE_PILOTS:  # over JSON the pilot's record is hashed as served: compare contents too
+        hashes = {str(r.canonical[next(iter(r.canonical))]): record_hash(r.record) for r in served}
+        assert all(hashes[record_id] == full_hash[:16] for record_id, full_hash in landed)
+
+
+def test_no_tax_code_reaches_the_warehouse(test_env: TestEnv, pipeline_ran: None) -> None:
+    tax_codes = {
+        str(r.canonical["tax_code"])
+        for pilot in PILOTS
+        for r in system(pilot).records("participant_enrolments")
+        if r.canonical.get("tax_code")
+    }
+    landed = " ".join(
+        r[0]
+        for r in query(
+            test_env,
+            "SELECT record::text FROM raw.participant_enrolments"
+            " UNION ALL SELECT payload::text FROM raw.quarantine",
         )
+    )
     assert not {cf for cf in tax_codes if cf in landed}
 
 
-def test_extract_file_holds_the_mart_values(first_run: Counter) -> None:
+def test_dropped_files_are_archived_and_in_the_ledger(test_env: TestEnv, pipeline_ran: None) -> None:
+    for pilot in FILE_PILOTS:
+        inbox = TEST_STATE / "pilot_drops" / pilot / "inbox"
+        assert not any(inbox.iterdir()), f"{pilot}: files left in the inbox"
+        archived = sorted(p.name for p in (inbox.parent / "archive").rglob("*") if p.is_file())
+        ledger = sorted(
+            r[0]
+            for r in query(
+                test_env, "SELECT file_name FROM raw.files WHERE pilot_id = %s AND status = 'archived'", pilot
+            )
+        )
+        assert archived == ledger
+        assert len(ledger) == len(RECORD_TYPES)
+
+
+def test_extract_file_holds_the_mart_values(test_env: TestEnv, pipeline_ran: None) -> None:
     extract = TEST_STATE / "extracts" / f"EECO01_by_gender_{CUTOFF:%Y%m%d}.csv"
-    with Path(extract).open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    assert Counter({(r["action_code"], r["gender"]): int(r["indicator_value"]) for r in rows}) == first_run
+    with extract.open(encoding="utf-8") as handle:
+        rows = {(r["action_code"], r["gender"]): int(r["indicator_value"]) for r in csv.DictReader(handle)}
+    total = Counter()
+    for pilot in PILOTS:
+        total.update(mart_eeco01(test_env, pilot))
+    assert rows == dict(total)
 
 
-def test_rerunning_the_same_interval_changes_nothing(test_env: TestEnv, first_run: Counter) -> None:
-    def landed_rows() -> int:
-        with psycopg.connect(test_env.warehouse_uri) as conn:
-            return conn.execute("SELECT count(*) FROM raw.participant_enrolments").fetchone()[0]
+def test_rerunning_the_same_interval_changes_nothing(test_env: TestEnv, pipeline_ran: None) -> None:
+    def snapshot() -> list[tuple]:
+        return query(
+            test_env, "SELECT pilot_id, entity, received, loaded, quarantined FROM raw.batches ORDER BY 1, 2"
+        )
 
-    before = landed_rows()
-    run_dag(test_env, f"ingest_{PILOT}")
+    before = snapshot()
+    marts_before = {pilot: mart_eeco01(test_env, pilot) for pilot in PILOTS}
+    for pilot in ("tdz_corviale", "cal_adda_martesana", "zot_pratico"):  # one per channel
+        run_dag(test_env, f"ingest_{pilot}")
     run_dag(test_env, "build_esf_indicators")
-    assert landed_rows() == before == SIM_SIZE - sum(1 for e in source_population().enrolments() if e.defects)
-    assert mart_eeco01(test_env) == first_run
+    assert snapshot() == before
+    [(rows,)] = query(test_env, "SELECT count(*) FROM raw.participant_enrolments")
+    assert rows == sum(r[3] for r in before if r[1] == "participant_enrolments")
+    assert {pilot: mart_eeco01(test_env, pilot) for pilot in PILOTS} == marts_before

@@ -75,3 +75,31 @@ def test_ledger_refuses_a_batch_that_does_not_add_up(test_env: TestEnv, tmp_path
             )
         conn.rollback()
         assert counts(conn, batch.batch_id) == (0, 0, None)  # nothing of the batch was kept
+
+
+def test_duplicate_ids_identical_copies_land_once_conflicting_copies_not_at_all(
+    test_env: TestEnv, tmp_path: Path
+) -> None:
+    batch = batch_for("land_test_dups", "participant_enrolments", START, START)
+    items = valid_items(4)
+    items.append(dict(items[1]))  # an exact copy of R1
+    items.append(items[2] | {"hash": "different", "record": {"i": 99}})  # R2 again, other content
+    with psycopg.connect(test_env.warehouse_uri) as conn:
+        loaded, quarantined = land_batch(
+            conn, batch, write(tmp_path / "v.jsonl", items), write(tmp_path / "q.jsonl", []), 6
+        )
+        ids = {
+            r[0]
+            for r in conn.execute(
+                "SELECT source_record_id FROM raw.participant_enrolments WHERE batch_id = %s",
+                (batch.batch_id,),
+            )
+        }
+        reasons = sorted(
+            r[0]
+            for r in conn.execute("SELECT reason FROM raw.quarantine WHERE batch_id = %s", (batch.batch_id,))
+        )
+    assert (loaded, quarantined) == (3, 3)
+    assert ids == {"R0", "R1", "R3"}
+    assert reasons[0].startswith("exact copy")
+    assert reasons[1].startswith("the same record id")

@@ -1,4 +1,5 @@
--- The current version of each enrolment: the one landed last (pilots resend changed records).
+-- The current version of each enrolment: the newest change in the pilot's system (pilots resend
+-- changed records; a rerun of an old interval must not win over a newer change), then the newest batch.
 with
 
 versions as (
@@ -6,7 +7,7 @@ versions as (
         *,
         row_number() over (
             partition by pilot_id, enrolment_id
-            order by ingested_at desc, batch_id desc
+            order by source_updated_at desc nulls last, batch_id desc
         ) as version_rank
     from {{ ref('stg_landing__participant_enrolments') }}
 )

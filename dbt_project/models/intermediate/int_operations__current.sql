@@ -6,7 +6,7 @@ versions as (
         *,
         row_number() over (
             partition by pilot_id, operation_id
-            order by ingested_at desc, batch_id desc
+            order by source_updated_at desc nulls last, batch_id desc
         ) as version_rank
     from {{ ref('stg_landing__operations') }}
 )

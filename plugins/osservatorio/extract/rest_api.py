@@ -1,24 +1,39 @@
-"""Paginated extraction from a pilot's REST API.
+"""Extraction from a pilot's REST API, page by page or cursor by cursor, resumable.
 
-Retries and back-off come from urllib3's `Retry` (it honours Retry-After on 429/503), so the
-code here only walks the pages and writes every record it received as one JSON line.
+- Status-level faults (429, 5xx) are retried by urllib3's `Retry`, which honours Retry-After.
+- Body-level faults (connection reset mid-body, truncated JSON, read timeout) are retried here
+  with exponential back-off (tenacity), re-asking for the same page.
+- Every page is appended to the output and then committed to a checkpoint (page number or
+  cursor, byte offset, count): a retried task resumes after the last committed page instead of
+  starting over; a finished checkpoint makes a rerun start from scratch.
+- Records added while we paginate appear at the end of the (updated_at, id) order: the total
+  page count is re-read on every page, so they are fetched too.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 from urllib3.util.retry import Retry
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-CONNECT_TIMEOUT_S = 5
-READ_TIMEOUT_S = 60
+    from osservatorio.registry import ApiDialect, EntitySource
+
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 30.0
+BODY_RETRIES = 5
+
+
+class MalformedPage(ValueError):
+    """The API answered 200 with a body that is not the JSON page we expect."""
 
 
 @dataclass(frozen=True)
@@ -26,49 +41,133 @@ class ExtractResult:
     path: str
     received: int
     pages: int
+    watermark_from: str | None
+    watermark_to: str | None  # newest source_updated_at seen: where the next interval starts
 
 
-def make_session(token: str, retries: int = 5, backoff: float = 0.5) -> requests.Session:
+@dataclass
+class Checkpoint:
+    next_page: int = 1
+    cursor: str | None = None
+    offset: int = 0  # bytes of the output committed so far
+    received: int = 0
+    pages: int = 0
+    watermark_to: str | None = None
+    finished: bool = False
+
+
+def make_session(token: str, retries: int = 6, backoff: float = 0.5) -> requests.Session:
     session = requests.Session()
-    retry = Retry(
+    retry_policy = Retry(
         total=retries,
         backoff_factor=backoff,
         status_forcelist=(429, 500, 502, 503, 504),
         allowed_methods=("GET",),
         respect_retry_after_header=True,
+        raise_on_status=True,
     )
-    session.mount("http://", HTTPAdapter(max_retries=retry))
-    session.mount("https://", HTTPAdapter(max_retries=retry))
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, HTTPAdapter(max_retries=retry_policy))
     session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
     return session
 
 
-def extract_pages(
-    session: requests.Session, base_url: str, path: str, page_size: int, out: Path
-) -> ExtractResult:
-    """Fetch every page of `path` and write its records to `out` as JSON lines (one per record).
+@retry(
+    retry=retry_if_exception_type(
+        (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError, MalformedPage)
+    ),
+    wait=wait_exponential(multiplier=0.2, max=5),
+    stop=stop_after_attempt(BODY_RETRIES),
+    reraise=True,
+)
+def fetch_page(
+    session: requests.Session, url: str, params: dict[str, Any], records_key: str
+) -> dict[str, Any]:
+    response = session.get(url, params=params, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
+    response.raise_for_status()
+    try:
+        body = response.json()
+    except ValueError as bad_json:
+        raise MalformedPage(f"{response.url}: body is not JSON ({bad_json})") from bad_json
+    if not isinstance(body, dict) or not isinstance(body.get(records_key), list):
+        raise MalformedPage(f"{response.url}: no '{records_key}' list in the page")
+    return body
 
-    Each line is `{"source": "<path>?pagina=N", "record": {...}}` so that every record keeps
-    where it came from for the quarantine and the ledger.
-    """
-    received = pages = 0
-    page, total_pages = 1, 1
-    with out.open("w", encoding="utf-8") as sink:
-        while page <= total_pages:
-            response = session.get(
-                f"{base_url.rstrip('/')}{path}",
-                params={"pagina": page, "dimensione": page_size},
-                timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
+
+def _newer(current: str | None, candidate: object) -> str | None:
+    """The later of two ISO timestamps (unparseable candidates are ignored: validation flags them)."""
+    if not candidate:
+        return current
+    try:
+        seen = datetime.fromisoformat(str(candidate))
+    except ValueError:
+        return current
+    if seen.tzinfo is None:
+        seen = seen.replace(tzinfo=UTC)
+    if current is None or seen > datetime.fromisoformat(current):
+        return seen.isoformat()
+    return current
+
+
+def _load_checkpoint(path: Path) -> Checkpoint:
+    if not path.exists():
+        return Checkpoint()
+    saved = Checkpoint(**json.loads(path.read_text()))
+    return Checkpoint() if saved.finished else saved  # a finished run is redone from scratch
+
+
+def _save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(checkpoint)))
+    tmp.replace(path)  # atomic: a crash leaves the previous checkpoint
+
+
+def extract_rest(
+    session: requests.Session,
+    base_url: str,
+    source: EntitySource,
+    api: ApiDialect,
+    out: Path,
+    since: datetime | None,
+    updated_at_field: str | None,
+) -> ExtractResult:
+    """Fetch every record of `source` changed after `since` (all when None) into `out` (JSON lines)."""
+    url = f"{base_url.rstrip('/')}{source.path}"
+    checkpoint_path = out.with_suffix(".checkpoint.json")
+    state = _load_checkpoint(checkpoint_path)
+    with out.open("a" if state.offset else "w", encoding="utf-8") as sink:
+        sink.truncate(state.offset)  # drop whatever a crash left after the last committed page
+        sink.seek(state.offset)
+        while True:
+            params: dict[str, Any] = {api.size_param: source.page_size}
+            if since is not None:
+                params[api.updated_since_param] = since.isoformat()
+            if api.pagination == "page":
+                params[api.page_param] = state.next_page
+            elif state.cursor:
+                params[api.cursor_param] = state.cursor
+            body = fetch_page(session, url, params, api.records_key)
+            label = (
+                f"{source.path}?{api.page_param}={state.next_page}"
+                if api.pagination == "page"
+                else (f"{source.path}?{api.cursor_param}={state.cursor or ''}")
             )
-            response.raise_for_status()
-            body = response.json()
-            for record in body["dati"]:
-                sink.write(
-                    json.dumps({"source": f"{path}?pagina={page}", "record": record}, ensure_ascii=False)
-                )
-                sink.write("\n")
-                received += 1
-            total_pages = int(body.get("pagine_totali", 1))
-            pages += 1
-            page += 1
-    return ExtractResult(path=str(out), received=received, pages=pages)
+            for record in body[api.records_key]:
+                sink.write(json.dumps({"source": label, "record": record}, ensure_ascii=False) + "\n")
+                state.watermark_to = _newer(state.watermark_to, record.get(updated_at_field or ""))
+                state.received += 1
+            sink.flush()
+            state.offset, state.pages = sink.tell(), state.pages + 1
+            if api.pagination == "page":
+                done = state.next_page >= int(body.get(api.total_pages_key, 1)) or not body[api.records_key]
+                state.next_page += 1
+            else:
+                state.cursor = body.get(api.next_cursor_key)
+                done = not state.cursor
+            state.finished = done
+            _save_checkpoint(checkpoint_path, state)
+            if done:
+                break
+    return ExtractResult(
+        str(out), state.received, state.pages, since.isoformat() if since else None, state.watermark_to
+    )

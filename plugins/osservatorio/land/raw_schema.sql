@@ -2,6 +2,7 @@
 -- One row per source record; a batch is (pilot, record type, data interval) and re-running it
 -- replaces its rows. The record itself is JSONB in the canonical contract's names: the contract
 -- can grow without migrations, and dbt staging casts it into typed columns.
+-- Record tables (one per canonical record type) are created from warehouse.py's template.
 CREATE SCHEMA IF NOT EXISTS raw;
 
 CREATE TABLE IF NOT EXISTS raw.batches (
@@ -13,30 +14,12 @@ CREATE TABLE IF NOT EXISTS raw.batches (
     received            integer NOT NULL,
     loaded              integer NOT NULL,
     quarantined         integer NOT NULL,
+    -- incremental extraction: records changed after watermark_from were asked for; the newest
+    -- change seen is watermark_to, where the next interval starts
+    watermark_from      timestamptz,
+    watermark_to        timestamptz,
     landed_at           timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT received_is_loaded_plus_quarantined CHECK (received = loaded + quarantined)
-);
-
-CREATE TABLE IF NOT EXISTS raw.operations (
-    batch_id         text NOT NULL,
-    pilot_id         text NOT NULL,
-    source_location  text NOT NULL,
-    source_record_id text NOT NULL,
-    record_hash      text NOT NULL,
-    ingested_at      timestamptz NOT NULL,
-    record           jsonb NOT NULL,
-    PRIMARY KEY (batch_id, source_record_id)
-);
-
-CREATE TABLE IF NOT EXISTS raw.participant_enrolments (
-    batch_id         text NOT NULL,
-    pilot_id         text NOT NULL,
-    source_location  text NOT NULL,
-    source_record_id text NOT NULL,
-    record_hash      text NOT NULL,
-    ingested_at      timestamptz NOT NULL,
-    record           jsonb NOT NULL,
-    PRIMARY KEY (batch_id, source_record_id)
 );
 
 CREATE TABLE IF NOT EXISTS raw.quarantine (
@@ -52,4 +35,5 @@ CREATE TABLE IF NOT EXISTS raw.quarantine (
     status           text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
     quarantined_at   timestamptz NOT NULL
 );
+CREATE INDEX IF NOT EXISTS quarantine_batch ON raw.quarantine (batch_id);
 CREATE INDEX IF NOT EXISTS quarantine_pilot_status ON raw.quarantine (pilot_id, status);

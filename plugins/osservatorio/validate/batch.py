@@ -1,7 +1,8 @@
 """Validate one extracted batch: canonical mapping, GX suite, quarantine, pseudonymisation.
 
-Writes two files beside the extracted one: `valid.jsonl` (canonical records ready to land, no
-direct identifiers) and `quarantine.jsonl` (failing records with every failed rule and a
+Reads the extracted JSON lines in chunks (memory does not grow with the batch) and writes two
+files beside them: `<entity>.valid.jsonl` (canonical records ready to land, no direct
+identifiers) and `<entity>.quarantine.jsonl` (failing records with every failed rule and a
 human-readable reason). Every received record ends in exactly one of them.
 """
 
@@ -11,19 +12,24 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from itertools import islice
+from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
 
 from osservatorio.contract import record_type as load_record_type
 from osservatorio.privacy.pseudonymise import person_key
-from osservatorio.validate.canonical import ROW, SOURCE, TYPE_ERRORS, to_canonical
-from osservatorio.validate.suite import run_suite
+from osservatorio.registry import known_comuni
+from osservatorio.validate.canonical import ROW, SHAPE_ERRORS, SOURCE, TYPE_ERRORS, to_canonical
+from osservatorio.validate.suite import RowFailure, SuiteRunner
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from osservatorio.registry import Pilot
+
+CHUNK_SIZE = 50_000
 
 
 class BatchRejected(RuntimeError):
@@ -45,87 +51,112 @@ def record_hash(record: dict[str, Any]) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return None
-    if isinstance(value, pd.Timestamp | datetime):
-        return None if pd.isna(value) else value.isoformat()
-    if isinstance(value, date):
+    if isinstance(value, pd.Timestamp | datetime | date):
         return value.isoformat()
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return value
 
 
-def validate_batch(pilot: Pilot, entity: str, extracted: Path, secret_key: str) -> ValidationSummary:
-    source = pilot.entities[entity]
-    contract = load_record_type(entity)
-    lines = extracted.read_text(encoding="utf-8").splitlines()
-    originals = [json.loads(line) for line in lines]
-    frame = to_canonical(lines, source, contract)
-    outcome = run_suite(frame, entity)
-    where = f"pilot {pilot.pilot_id}, {entity} from {source.path}"
-    if outcome.batch_failures:
-        raise BatchRejected(f"{where}: batch refused, nothing loaded: " + "; ".join(outcome.batch_failures))
-    bad_share = len(outcome.row_failures) / max(len(frame), 1)
-    if bad_share > pilot.max_bad_row_share:
-        raise BatchRejected(
-            f"{where}: {len(outcome.row_failures)} of {len(frame)} records invalid ({bad_share:.0%}),"
-            " above the "
-            f"pilot's limit of {pilot.max_bad_row_share:.0%}: batch refused, nothing loaded"
-        )
+def _chunks(lines: IO[str], size: int) -> Iterator[list[str]]:
+    while chunk := list(islice(lines, size)):
+        yield chunk
 
-    identifiers = [f.name for f in contract.fields if f.direct_identifier]
-    key_field = contract.fields[0].name  # the record's own id comes first in every contract
-    valid_path = extracted.with_name(f"{entity}.valid.jsonl")
-    quarantine_path = extracted.with_name(f"{entity}.quarantine.jsonl")
-    data_columns = [c for c in frame.columns if c not in (ROW, SOURCE, TYPE_ERRORS, *identifiers)]
-    valid = quarantined = 0
-    with valid_path.open("w", encoding="utf-8") as good, quarantine_path.open("w", encoding="utf-8") as bad:
-        for values in frame.to_dict("records"):
-            position = values[ROW]
-            keys = (
-                {"person_key": person_key(values["tax_code"], secret_key)} if values.get("tax_code") else {}
-            )
+
+class _BatchWriter:
+    """Writes one chunk's rows to the valid and quarantine files."""
+
+    def __init__(self, pilot: Pilot, entity: str, secret_key: str, good: IO[str], bad: IO[str]) -> None:
+        self.source = pilot.entities[entity]
+        contract = load_record_type(entity)
+        self.identifiers = [f.name for f in contract.fields if f.direct_identifier]
+        self.key_field = contract.fields[0].name  # the record's own id comes first in every contract
+        self.secret_key, self.good, self.bad = secret_key, good, bad
+        self.valid = self.quarantined = 0
+
+    def write(
+        self, frame: pd.DataFrame, originals: list[dict], failures_by_row: dict[int, list[RowFailure]]
+    ) -> None:
+        data_columns = [
+            c for c in frame.columns if c not in (ROW, SOURCE, TYPE_ERRORS, SHAPE_ERRORS, *self.identifiers)
+        ]
+        for position, values in enumerate(frame.to_dict("records")):
+            tax_code = values.get("tax_code")
+            keys = {"person_key": person_key(tax_code, self.secret_key)} if _jsonable(tax_code) else {}
+            sent = originals[position]["record"]
             envelope = {
                 "source": values[SOURCE],
-                "record_id": _jsonable(values[key_field]),
-                "hash": record_hash(originals[position]["record"]),
+                "record_id": _jsonable(values[self.key_field]),
+                "hash": record_hash(sent),
             }
-            failures = outcome.row_failures.get(position)
+            failures = failures_by_row.get(values[ROW])
             if failures is None:
                 record = {c: _jsonable(values[c]) for c in data_columns} | keys
-                good.write(json.dumps(envelope | {"record": record}, ensure_ascii=False) + "\n")
-                valid += 1
+                self.good.write(json.dumps(envelope | {"record": record}, ensure_ascii=False) + "\n")
+                self.valid += 1
                 continue
-            reasons = []
-            for failure in failures:
-                shown = (
-                    ""
-                    if failure.column in identifiers or failure.column is None
-                    else (f" ({failure.column}={_jsonable(values.get(failure.column))!r})")
-                )
-                reasons.append(failure.reason + shown)
-            if values[TYPE_ERRORS]:
-                reasons.append(values[TYPE_ERRORS])
+            reasons = [self._reason(failure, values) for failure in failures]
+            reasons += [values[column] for column in (TYPE_ERRORS, SHAPE_ERRORS) if values[column]]
             # The payload keeps the fields the registry maps, with direct identifiers replaced.
-            sent = originals[position]["record"]
             payload = {
-                name: sent.get(src) for name, src in source.fields.items() if name not in identifiers
+                name: sent.get(src)
+                for name, src in self.source.fields.items()
+                if name not in self.identifiers
             } | keys
-            bad.write(
-                json.dumps(
-                    envelope
-                    | {
-                        "failed_rules": sorted({f.rule for f in failures}),
-                        "reason": "; ".join(dict.fromkeys(reasons)),
-                        "payload": payload,
-                    },
-                    ensure_ascii=False,
+            entry = envelope | {
+                "failed_rules": sorted({f.rule for f in failures}),
+                "reason": "; ".join(dict.fromkeys(reasons)),
+                "payload": payload,
+            }
+            self.bad.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+            self.quarantined += 1
+
+    def _reason(self, failure: RowFailure, values: dict[str, Any]) -> str:
+        if failure.column is None or failure.column in (*self.identifiers, TYPE_ERRORS, SHAPE_ERRORS):
+            return failure.reason  # never echo a codice fiscale into the quarantine
+        value = _jsonable(values.get(failure.column))
+        return failure.reason if value is None else f"{failure.reason} ({failure.column}={value!r})"
+
+
+def validate_batch(
+    pilot: Pilot, entity: str, extracted: Path, secret_key: str, as_of: date, chunk_size: int = CHUNK_SIZE
+) -> ValidationSummary:
+    """`as_of` is the end of the batch's data interval: a record dated after it is in the future."""
+    source = pilot.entities[entity]
+    contract = load_record_type(entity)
+    where = f"pilot {pilot.pilot_id}, {entity} from {source.path or source.file_pattern}"
+    valid_path = extracted.with_name(f"{entity}.valid.jsonl")
+    quarantine_path = extracted.with_name(f"{entity}.quarantine.jsonl")
+    runner: SuiteRunner | None = None
+    parameters = {"as_of": as_of, "known_comuni": sorted(known_comuni())}
+    received = 0
+    with (
+        extracted.open(encoding="utf-8") as lines,
+        valid_path.open("w", encoding="utf-8") as good,
+        quarantine_path.open("w", encoding="utf-8") as bad,
+    ):
+        writer = _BatchWriter(pilot, entity, secret_key, good, bad)
+        for chunk in _chunks(lines, chunk_size):
+            runner = runner or SuiteRunner(entity)
+            frame = to_canonical(chunk, source, contract, pilot.formats, first_row=received)
+            outcome = runner.run(frame, parameters)
+            if outcome.batch_failures:
+                raise BatchRejected(
+                    f"{where}: batch refused, nothing loaded: " + "; ".join(outcome.batch_failures)
                 )
-                + "\n"
-            )
-            quarantined += 1
-    summary = ValidationSummary(str(valid_path), str(quarantine_path), len(frame), valid, quarantined)
+            writer.write(frame, [json.loads(line) for line in chunk], outcome.row_failures)
+            received += len(frame)
+    summary = ValidationSummary(
+        str(valid_path), str(quarantine_path), received, writer.valid, writer.quarantined
+    )
     if summary.received != summary.valid + summary.quarantined:
         raise RuntimeError(f"{where}: records lost in validation: {asdict(summary)}")
+    bad_share = summary.quarantined / max(summary.received, 1)
+    if bad_share > pilot.max_bad_row_share:
+        raise BatchRejected(
+            f"{where}: {summary.quarantined} of {summary.received} records invalid ({bad_share:.0%}),"
+            f" above the pilot's limit of {pilot.max_bad_row_share:.0%}: batch refused, nothing loaded"
+        )
     return summary

@@ -18,8 +18,12 @@ renamed as (
         -- strings
         record ->> 'gender' as gender,
         record ->> 'labour_status' as labour_status,
-        record ->> 'third_country_national' as third_country_national,
+        record ->> 'residence_comune' as residence_comune_code,
         record ->> 'disability' as disability,
+        record ->> 'third_country_national' as third_country_national,
+        record ->> 'foreign_background' as foreign_background,
+        record ->> 'minority' as minority,
+        record ->> 'homeless' as homeless,
 
         -- numbers
         (record ->> 'isced_level')::integer as isced_level,

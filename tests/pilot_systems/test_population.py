@@ -1,3 +1,7 @@
+"""The older participants-only API (PilotPopulation), kept for the end-to-end tests."""
+
+from __future__ import annotations
+
 from stdnum.it import codicefiscale
 
 from pilot_systems.catalogue import OPERATIONS
@@ -29,7 +33,23 @@ def test_defects_are_injected_and_labelled() -> None:
             assert not codicefiscale.is_valid(enrolment.record["codice_fiscale"])
 
 
+def test_population_serves_the_same_records_as_the_system() -> None:
+    pop = population()
+    assert [e.record for e in pop.enrolments()] == [
+        r.record for r in pop.system.records("participant_enrolments")
+    ]
+
+
 def test_updated_since_finds_the_first_later_record() -> None:
     pop = population()
-    cut = pop.first_record_updated_after(pop._updated_at(100))
-    assert cut == 101
+    at = pop.system.generators["participant_enrolments"].updated_at(100)
+    cut = pop.first_record_updated_after(at)
+    assert cut > 100
+    assert pop.system.generators["participant_enrolments"].updated_at(cut) > at
+    assert pop.system.generators["participant_enrolments"].updated_at(cut - 1) <= at
+
+
+def test_legacy_defect_kinds_can_still_be_chosen() -> None:
+    legacy = ["bad_tax_code", "missing_gender", "bad_education", "exit_before_entry", "missing_birth_date"]
+    pop = PilotPopulation("tdz_corviale", OPERATIONS["tdz_corviale"], 400, 7, 0.1, defects=legacy)
+    assert {d for e in pop.enrolments() for d in e.defects} == set(legacy)

@@ -1,0 +1,115 @@
+"""One ingestion stage of one pilot and record type, as a process of its own (so that the
+benchmark can measure each stage's wall time and peak RSS). Uses the same functions as the
+Airflow tasks, with the connection details given on the command line.
+
+    python -m benchmarks.stages extract  --pilot P --entity E --work DIR --base-url URL --token T
+    python -m benchmarks.stages extract  --pilot P --entity E --work DIR --inbox DIR
+    python -m benchmarks.stages validate --pilot P --entity E --work DIR --key K
+    python -m benchmarks.stages land     --pilot P --entity E --work DIR --warehouse URI
+    python -m benchmarks.stages floor-fetch --pilot P --entity E --base-url URL --token T
+    python -m benchmarks.stages floor-read  --pilot P --entity E --inbox DIR
+Prints one JSON line: {"stage", "records", "seconds"}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from osservatorio.registry import load_registry
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("stage")
+    parser.add_argument("--pilot", required=True)
+    parser.add_argument("--entity", default="participant_enrolments")
+    parser.add_argument("--work", type=Path)
+    parser.add_argument("--base-url")
+    parser.add_argument("--token", default="")
+    parser.add_argument("--inbox", type=Path)
+    parser.add_argument("--key", default="benchmark-key-" + "x" * 32)
+    parser.add_argument("--warehouse")
+    args = parser.parse_args()
+    pilot = load_registry()[args.pilot]
+    source = pilot.entities[args.entity]
+    started = time.perf_counter()
+    records = 0
+    if args.stage == "extract":
+        out = args.work / f"{args.entity}.source.jsonl"
+        if pilot.is_file_channel:
+            from osservatorio.extract.file_drop import extract_files
+
+            records = extract_files(pilot, source, args.inbox, out, set()).received
+        else:
+            from osservatorio.extract.rest_api import extract_rest, make_session
+
+            with make_session(args.token) as session:
+                records = extract_rest(
+                    session,
+                    args.base_url,
+                    source,
+                    pilot.api,
+                    out,
+                    None,
+                    source.fields.get("source_updated_at"),
+                ).received
+    elif args.stage == "validate":
+        from osservatorio.validate.batch import validate_batch
+
+        records = validate_batch(
+            pilot, args.entity, args.work / f"{args.entity}.source.jsonl", args.key, datetime.now(UTC).date()
+        ).received
+    elif args.stage == "land":
+        import psycopg
+
+        from osservatorio.land.warehouse import batch_for, land_batch
+
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        valid, quarantine = (args.work / f"{args.entity}.{kind}.jsonl" for kind in ("valid", "quarantine"))
+        received = sum(1 for path in (valid, quarantine) for _ in path.open())
+        with psycopg.connect(args.warehouse) as conn:
+            land_batch(conn, batch_for(args.pilot, args.entity, now, now), valid, quarantine, received)
+        records = received
+    elif args.stage == "floor-fetch":
+        # The floor of extraction: the same pages fetched with no processing at all.
+        import requests
+
+        url = f"{args.base_url.rstrip('/')}{source.path}"
+        headers = {"Authorization": f"Bearer {args.token}"}
+        with requests.Session() as session:
+            if pilot.api.pagination == "page":
+                page, total = 1, 1
+                while page <= total:
+                    body = session.get(
+                        url,
+                        params={pilot.api.page_param: page, pilot.api.size_param: source.page_size},
+                        headers=headers,
+                        timeout=60,
+                    ).json()
+                    records += len(body[pilot.api.records_key])
+                    total, page = int(body[pilot.api.total_pages_key]), page + 1
+            else:
+                cursor = None
+                while True:
+                    params = {pilot.api.size_param: source.page_size} | (
+                        {pilot.api.cursor_param: cursor} if cursor else {}
+                    )
+                    body = session.get(url, params=params, headers=headers, timeout=60).json()
+                    records += len(body[pilot.api.records_key])
+                    if not (cursor := body.get(pilot.api.next_cursor_key)):
+                        break
+    elif args.stage == "floor-read":
+        for path in sorted(args.inbox.glob(source.file_pattern or "*")):
+            with path.open("rb") as handle:
+                records += sum(1 for _ in handle)
+    else:
+        parser.error(f"unknown stage {args.stage}")
+    print(json.dumps({"stage": args.stage, "records": records, "seconds": time.perf_counter() - started}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+with
+
+source as (
+    select * from {{ source('landing', 'supported_entities') }}
+),
+
+renamed as (
+    select
+        -- ids
+        pilot_id,
+        source_record_id as support_id,
+        record ->> 'operation_id' as operation_id,
+        record ->> 'entity_vat_number' as entity_vat_number,
+        batch_id,
+        record_hash,
+
+        -- strings
+        record ->> 'entity_name' as entity_name,
+        record ->> 'entity_type' as entity_type,
+        record ->> 'comune' as comune_code,
+
+        -- dates
+        (record ->> 'support_start_date')::date as support_start_date,
+        (record ->> 'source_updated_at')::timestamptz as source_updated_at,
+        ingested_at
+
+    from source
+)
+
+select * from renamed

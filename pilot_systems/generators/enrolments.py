@@ -1,0 +1,173 @@
+"""Participant enrolments: the bulk of every pilot, `size` slots in updated_at order.
+
+A record's last change is its exit (about 70% have left) or, while the participant is still in,
+its entry: dates are derived backwards from the slot's updated_at, so the clock stays monotone
+and every record is consistent with when it was last written. About 3% of enrolments are a
+re-entry of an earlier participant into the same operation.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from pilot_systems.generators.base import EPOCH, EntityGenerator, LinearClock, rng, unit, weighted
+from pilot_systems.generators.people import person
+from pilot_systems.identifiers import break_tax_code
+from pilot_systems.territories import FOREIGN_COMUNI
+
+if TYPE_CHECKING:
+    import random
+    from collections.abc import Callable
+
+    from pilot_systems.catalogue import Operation
+    from pilot_systems.generators.base import Canonical, Simulation
+
+EXIT_SHARE = 0.70
+REENTRY_SHARE = 0.03
+LABOUR_STATUSES = [("unemployed", 0.60), ("inactive", 0.22), ("employed", 0.13), ("self_employed", 0.05)]
+
+
+class EnrolmentGenerator(EntityGenerator):
+    entity = "participant_enrolments"
+    defect_kinds = (
+        "bad_tax_code",
+        "missing_gender",
+        "missing_birth_date",
+        "missing_education",
+        "missing_labour_status",
+        "bad_education",
+        "exit_before_entry",
+        "duplicate",
+        "unknown_comune",
+        "future_entry_date",
+    )
+
+    def __init__(self, sim: Simulation) -> None:
+        super().__init__(sim)
+        self.clock = LinearClock(sim, sim.size)
+
+    @property
+    def count(self) -> int:
+        return self.sim.size
+
+    def raw_updated_at(self, slot: int) -> datetime:
+        return self.clock.at(slot)
+
+    def enrolment_id(self, slot: int) -> str:
+        return self.prefixed("", slot)
+
+    def dates(self, slot: int, anchor: date | None = None) -> tuple[date, date | None]:
+        """Entry and exit of a slot (before defects); `anchor` is the day of its last change."""
+        r = rng(self.sim.seed, self.sim.pilot, "dates", slot)
+        fresh = anchor is not None  # an appended record: a new enrolment, still in
+        anchor = anchor or self.raw_updated_at(slot).date()
+        lag = r.randint(0, 6)
+        if not fresh and r.random() < EXIT_SHARE:
+            exit_: date | None = anchor - timedelta(days=lag)
+            entry = exit_ - timedelta(days=r.randint(20, 420))
+        else:
+            entry, exit_ = anchor - timedelta(days=lag), None
+        if entry < EPOCH:  # the operations started on EPOCH
+            entry = EPOCH + timedelta(days=slot % 20)
+            if exit_ is not None and exit_ <= entry:
+                exit_ = entry + timedelta(days=20 + slot % 30)
+        return entry, exit_
+
+    def _reentry_candidate(self, slot: int) -> int | None:
+        if (
+            slot <= 50
+            or slot >= self.count
+            or unit(self.sim.seed, self.sim.pilot, "reentry", slot) >= REENTRY_SHARE
+        ):
+            return None
+        return int(unit(self.sim.seed, self.sim.pilot, "reentry-of", slot) * slot)
+
+    def person_no(self, slot: int) -> int:
+        """The slot that holds the person's first enrolment (itself, unless this is a re-entry)."""
+        earlier = self._reentry_candidate(slot)
+        if earlier is None or self.is_duplicate(earlier) or self._reentry_candidate(earlier) is not None:
+            return slot
+        first_exit = self.dates(earlier)[1]
+        return earlier if first_exit is not None and first_exit < self.dates(slot)[0] else slot
+
+    def operation_of(self, person_no: int) -> Operation:
+        ops = self.sim.operations
+        return ops[int(unit(self.sim.seed, self.sim.pilot, "op", person_no) * len(ops))]
+
+    def build(self, slot: int, at: datetime | None, defect: str | None) -> Canonical:
+        entry, exit_ = self.dates(slot, at.date() if at else None)
+        person_no = self.person_no(slot) if at is None else slot
+        who = person(self.sim, person_no, self.dates(person_no)[0] if person_no != slot else entry)
+        operation = self.operation_of(person_no)
+        r = rng(self.sim.seed, self.sim.pilot, "enrolment", slot)
+        age = (entry - who["birth_date"]).days // 365  # type: ignore[operator]
+        status = "inactive" if age < 18 and r.random() < 0.7 else weighted(r, LABOUR_STATUSES)
+        months = None
+        if status == "unemployed":  # long-term: > 6 months under 25, > 12 from 25
+            months = weighted(
+                r, [(r.randint(0, 5), 0.35), (r.randint(6, 12), 0.25), (r.randint(13, 120), 0.40)]
+            )
+        if operation.target_group == "homeless":  # target-group reporting: the answer is often not asked
+            who["homeless"] = weighted(r, [("yes", 0.55), ("unknown", 0.45)])
+        record: Canonical = {
+            "enrolment_id": self.enrolment_id(slot),
+            "operation_id": operation.code,
+            **who,
+            "labour_status": status,
+            "unemployment_months": months,
+            "entry_date": entry,
+            "exit_date": exit_,
+            "source_updated_at": at or self.raw_updated_at(slot),
+        }
+        if defect:
+            INJECT[defect](record, r, self.sim.today)
+        return record
+
+    def touch(self, record: Canonical, at: datetime) -> Canonical:
+        """The usual change: a participant still in leaves (the exit date is set)."""
+        new = {**record, "source_updated_at": at}
+        entry = record["entry_date"]
+        if record["exit_date"] is None and isinstance(entry, date) and entry <= at.date():
+            new["exit_date"] = at.date()
+        return new
+
+
+def _set(field: str, value: object) -> Callable[[Canonical, random.Random, date], None]:
+    def inject(record: Canonical, r: random.Random, today: date) -> None:
+        record[field] = value
+
+    return inject
+
+
+def _bad_tax_code(record: Canonical, r: random.Random, today: date) -> None:
+    record["tax_code"] = break_tax_code(str(record["tax_code"]))
+
+
+def _missing_labour_status(record: Canonical, r: random.Random, today: date) -> None:
+    record["labour_status"] = record["unemployment_months"] = None
+
+
+def _exit_before_entry(record: Canonical, r: random.Random, today: date) -> None:
+    record["exit_date"] = record["entry_date"] - timedelta(days=15)  # type: ignore[operator]
+
+
+def _unknown_comune(record: Canonical, r: random.Random, today: date) -> None:
+    record["residence_comune"] = r.choice(FOREIGN_COMUNI)
+
+
+def _future_entry_date(record: Canonical, r: random.Random, today: date) -> None:
+    record["entry_date"], record["exit_date"] = today + timedelta(days=r.randint(10, 200)), None
+
+
+INJECT = {
+    "bad_tax_code": _bad_tax_code,
+    "missing_gender": _set("gender", None),
+    "missing_birth_date": _set("birth_date", None),
+    "missing_education": _set("isced_level", None),
+    "missing_labour_status": _missing_labour_status,
+    "bad_education": _set("isced_level", 11),
+    "exit_before_entry": _exit_before_entry,
+    "unknown_comune": _unknown_comune,
+    "future_entry_date": _future_entry_date,
+}

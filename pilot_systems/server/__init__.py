@@ -1,0 +1,1 @@
+"""The HTTP side of the simulated REST pilots: request handling, fault injection, rate limiting."""

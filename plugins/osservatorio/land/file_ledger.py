@@ -1,0 +1,188 @@
+"""The ledger of dropped files (raw.files) and the archive of the inbox.
+
+Order in a file-drop batch: `landed_checksums` before extraction (skip contents landed before);
+`record_landed_files` inside the batch's landing transaction (the ledger commits with the data,
+or not at all); after the commit `archive_files` moves every file of the batch out of the inbox,
+and `mark_archived` stores where each went. Files are never deleted nor overwritten, and every
+step can be rerun: a file already moved is found in the archive by its checksum.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from osservatorio.extract.file_drop import NEW, sha256_of
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    import psycopg
+
+    from osservatorio.extract.file_drop import DroppedFile
+
+FILE_LEDGER_SQL = Path(__file__).with_name("file_ledger.sql")
+log = logging.getLogger(__name__)
+
+
+def ensure_file_ledger(conn: psycopg.Connection) -> None:
+    """Create raw.files if missing (idempotent; serialised with the raw schema's other DDL)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('osservatorio.raw_schema'))")
+        cur.execute(FILE_LEDGER_SQL.read_text(encoding="utf-8"))
+
+
+def landed_checksums(
+    conn: psycopg.Connection, pilot_id: str, entity: str, *, excluding_batch: str | None = None
+) -> set[str]:
+    """SHA-256 of every file content landed for (pilot, entity).
+
+    Pass the batch id being (re)run as `excluding_batch`: its own files must be read again, since
+    the rerun replaces that batch's rows; without it a rerun would land an empty batch.
+    """
+    with conn.cursor() as cur:
+        if cur.execute("SELECT to_regclass('raw.files')").fetchone()[0] is None:
+            return set()  # no file was ever landed on this warehouse
+        cur.execute(
+            "SELECT sha256 FROM raw.files WHERE pilot_id = %s AND entity = %s"
+            " AND batch_id IS DISTINCT FROM %s",
+            (pilot_id, entity, excluding_batch),
+        )
+        return {row[0] for row in cur}
+
+
+def record_landed_files(
+    conn: psycopg.Connection, batch_id: str, pilot_id: str, entity: str, files: Sequence[DroppedFile]
+) -> int:
+    """Replace the batch's ledger rows with its new files; returns the rows written.
+
+    Call it inside the batch's landing transaction. Files with status already_landed have their
+    row from the batch that landed them. A content landed by another batch meanwhile (a
+    concurrent run) violates the primary key and fails the whole landing transaction.
+    """
+    rows = [
+        (pilot_id, entity, f.name, f.sha256, batch_id, f.records, f.encoding, f.delimiter)
+        for f in files
+        if f.status == NEW
+    ]
+    with conn.transaction(), conn.cursor() as cur:
+        ensure_file_ledger(conn)
+        cur.execute("DELETE FROM raw.files WHERE batch_id = %s", (batch_id,))
+        cur.executemany(
+            "INSERT INTO raw.files (pilot_id, entity, file_name, sha256, batch_id, records, encoding,"
+            " delimiter, status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'landed')",
+            rows,
+        )
+    return len(rows)
+
+
+def archive_dir(inbox: Path, batch_key: str) -> Path:
+    """`<inbox>/../archive/<batch_key>`; batch_key may have `/` levels but cannot leave the archive."""
+    key = Path(batch_key)
+    if key.is_absolute() or ".." in key.parts or not batch_key.strip():
+        raise ValueError(f"batch_key {batch_key!r} must be a relative path inside the archive")
+    return inbox.parent / "archive" / key
+
+
+def _variants(folder: Path, name: str) -> Iterable[Path]:
+    """name, then stem~2.ext, stem~3.ext, ...: the names a file may get in the archive."""
+    yield folder / name
+    stem, dot, ext = name.rpartition(".") if "." in name.lstrip(".") else (name, "", "")
+    n = 2
+    while True:
+        yield folder / f"{stem}~{n}{dot}{ext}"
+        n += 1
+
+
+def _move_without_overwrite(src: Path, folder: Path) -> Path:
+    """Move src into folder under its name, or the first free ~n variant; never replaces a file."""
+    for dest in _variants(folder, src.name):
+        try:
+            os.link(src, dest)  # atomic, and fails if dest exists: no check-then-move race
+        except FileExistsError:
+            continue
+        except OSError:  # another filesystem, or no hard links: exclusive create + copy
+            try:
+                with src.open("rb") as reader, dest.open("xb") as writer:
+                    shutil.copyfileobj(reader, writer)
+                shutil.copystat(src, dest)
+            except FileExistsError:
+                continue
+        src.unlink()
+        return dest
+    raise AssertionError("unreachable")
+
+
+def _archived_copy(folder: Path, file: DroppedFile) -> Path | None:
+    for candidate in _variants(folder, file.name):
+        if not candidate.exists():
+            return None
+        if sha256_of(candidate) == file.sha256:
+            return candidate
+    return None
+
+
+def archive_files(inbox: Path, files: Sequence[DroppedFile], batch_key: str) -> list[Path]:
+    """Move the batch's files (new and already_landed) to `archive_dir(inbox, batch_key)`.
+
+    Returns where each file now is, in the order of `files`. Rerun-safe: a file no longer in the
+    inbox but found in the archive folder (same checksum) is returned without moving; one found
+    nowhere is logged and left out. A file whose content changed since extraction (the pilot
+    re-dropped it under the same name) stays in the inbox for the next run.
+    """
+    folder = archive_dir(inbox, batch_key)
+    # A rerun may extract from the batch's archive folder itself: its files are already archived.
+    tail = ("archive", *Path(batch_key).parts)
+    same_folder = inbox.resolve().parts[-len(tail) :] == tail
+    if same_folder:
+        folder = inbox
+    folder.mkdir(parents=True, exist_ok=True)
+    archived: list[Path] = []
+    for file in files:
+        src = inbox / file.name
+        if same_folder:
+            found = _archived_copy(folder, file)
+        elif src.is_file():
+            if sha256_of(src) != file.sha256:
+                log.warning("%s changed since it was extracted: left in the inbox for the next run", src)
+                continue
+            found = _move_without_overwrite(src, folder)
+        else:
+            found = _archived_copy(folder, file)
+        if found is None:
+            log.warning("%s is neither in the inbox nor in %s: not archived by this run", file.name, folder)
+            continue
+        archived.append(found)
+    return archived
+
+
+def mark_archived(conn: psycopg.Connection, pilot_id: str, entity: str, moves: Iterable[Path]) -> int:
+    """Store where the archived files went (each identified by its checksum); returns rows updated.
+
+    A content's first archived copy stays its reference: a later duplicate (already_landed) does
+    not overwrite archived_to. Commits on its own (called after the landing transaction).
+    """
+    updated = 0
+    with conn.transaction(), conn.cursor() as cur:
+        if cur.execute("SELECT to_regclass('raw.files')").fetchone()[0] is None:
+            return 0
+        for path in moves:
+            cur.execute(
+                "UPDATE raw.files SET archived_to = %s, status = 'archived'"
+                " WHERE pilot_id = %s AND entity = %s AND sha256 = %s AND archived_to IS NULL",
+                (str(path), pilot_id, entity, sha256_of(path)),
+            )
+            updated += cur.rowcount
+    return updated
+
+
+def restore_archived(inbox: Path, batch_key: str) -> list[Path]:
+    """Before a batch is rerun: move its archived files back to the inbox so they are read again
+    (their ledger rows belong to the batch being replaced, see `landed_checksums`)."""
+    folder = archive_dir(inbox, batch_key)
+    if not folder.is_dir():
+        return []
+    return [_move_without_overwrite(path, inbox) for path in sorted(folder.iterdir()) if path.is_file()]
