@@ -114,7 +114,13 @@ case "${1:-start}" in
   start)
     if [ -z "${OSSERVATORIO_PG_ADMIN_URL:-}" ]; then
       [ -x "$PGBIN/initdb" ] || { log "no PostgreSQL server binaries found (apt-get install postgresql)"; exit 1; }
-      if is_running; then log "already running on $OSSERVATORIO_PG_HOST:$OSSERVATORIO_PG_PORT (reused)"
+      if is_running; then
+        port="$(sed -n 4p "$(data_root)/data/postmaster.pid" 2>/dev/null || true)"
+        if [ -n "$port" ] && [ "$port" != "$OSSERVATORIO_PG_PORT" ]; then
+          log "the project's cluster runs on port $port, not OSSERVATORIO_PG_PORT=$OSSERVATORIO_PG_PORT: 'make stop' first"
+          exit 1
+        fi
+        log "already running on $OSSERVATORIO_PG_HOST:$OSSERVATORIO_PG_PORT (reused)"
       elif "$PGBIN/pg_isready" -q -h "$OSSERVATORIO_PG_HOST" -p "$OSSERVATORIO_PG_PORT"; then
         log "port $OSSERVATORIO_PG_PORT already has a server that is not this project's cluster ($(data_root))."
         log "Stop it, or set OSSERVATORIO_PG_PORT (or OSSERVATORIO_PG_ADMIN_URL to use it)."

@@ -37,7 +37,10 @@ def free_port() -> int:
 
 def load_env(overrides: dict[str, str]) -> dict[str, str]:
     """The environment scripts/env.sh produces on top of `overrides`."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "OSSERVATORIO", "DBT_"))}
+    # Keep the user's server settings (OSSERVATORIO_PG_PORT, OSSERVATORIO_PG_ADMIN_URL, ...): drop only
+    # what the tests set themselves and anything derived from it.
+    derived = ("AIRFLOW", "DBT_", "OSSERVATORIO_PILOT_DROPS", "OSSERVATORIO_STATE_DIR")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(derived) and k not in overrides}
     out = subprocess.run(
         ["bash", "-c", f". '{REPO}/scripts/env.sh' && env -0"],
         env=base | overrides,

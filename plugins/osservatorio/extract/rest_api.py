@@ -81,9 +81,9 @@ def make_session(token: str, retries: int = 6, backoff: float = 0.5) -> requests
     reraise=True,
 )
 def fetch_page(
-    session: requests.Session, url: str, params: dict[str, Any], records_key: str
+    session: requests.Session, url: str, params: dict[str, Any], records_key: str, read_timeout: float
 ) -> dict[str, Any]:
-    response = session.get(url, params=params, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
+    response = session.get(url, params=params, timeout=(CONNECT_TIMEOUT_S, read_timeout))
     response.raise_for_status()
     try:
         body = response.json()
@@ -130,6 +130,7 @@ def extract_rest(
     out: Path,
     since: datetime | None,
     updated_at_field: str | None,
+    read_timeout: float = READ_TIMEOUT_S,
 ) -> ExtractResult:
     """Fetch every record of `source` changed after `since` (all when None) into `out` (JSON lines)."""
     url = f"{base_url.rstrip('/')}{source.path}"
@@ -146,7 +147,7 @@ def extract_rest(
                 params[api.page_param] = state.next_page
             elif state.cursor:
                 params[api.cursor_param] = state.cursor
-            body = fetch_page(session, url, params, api.records_key)
+            body = fetch_page(session, url, params, api.records_key, read_timeout)
             label = (
                 f"{source.path}?{api.page_param}={state.next_page}"
                 if api.pagination == "page"
