@@ -57,4 +57,5 @@ clean: stop  ## remove all generated state (venv, cluster, Airflow home, outputs
 
 SIZES ?= 100000
 bench-ingest: setup  ## benchmark extract/validate/land per channel: make bench-ingest SIZES=100000,1000000
-	@$(ENV) python -m benchmarks.ingest --sizes $(SIZES)
+	@export OSSERVATORIO_WAREHOUSE_DB=osservatorio_bench AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE= && $(ENV) \
+	  scripts/postgres.sh start && python -m benchmarks.ingest --sizes $(SIZES)
