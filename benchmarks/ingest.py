@@ -127,7 +127,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default="100000")
-    parser.add_argument("--channels", default=",".join(CHANNELS))
+    parser.add_argument(
+        "--channels", default=",".join(CHANNELS), help="comma-separated, from: " + ", ".join(CHANNELS)
+    )
     args = parser.parse_args()
     warehouse = os.environ["AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE"]
     out_dir = state_dir() / "bench"
