@@ -133,6 +133,7 @@ def load(pilot_id: str, entity: str, validated: dict) -> dict:
             Path(validated["quarantine_path"]),
             validated["received"],
             in_transaction=ledger_step,
+            failures_by_rule=validated["failures_by_rule"],
         )
         if pilot.is_file_channel:
             # Only after the commit: a file leaves the inbox once its records are safely landed.

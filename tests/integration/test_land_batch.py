@@ -103,3 +103,28 @@ def test_duplicate_ids_identical_copies_land_once_conflicting_copies_not_at_all(
     assert ids == {"R0", "R1", "R3"}
     assert reasons[0].startswith("exact copy")
     assert reasons[1].startswith("the same record id")
+
+
+def test_a_corrected_resend_resolves_the_quarantine_entry(test_env: TestEnv, tmp_path: Path) -> None:
+    day1 = batch_for("land_test_fix", "participant_enrolments", START, START)
+    day2 = batch_for("land_test_fix", "participant_enrolments", START.replace(day=2), START.replace(day=2))
+    bad = [
+        {
+            "source": "p1",
+            "record_id": "R7",
+            "hash": "h7",
+            "failed_rules": ["gender_present"],
+            "reason": "gender missing",
+            "payload": {"gender": None},
+        }
+    ]
+    with psycopg.connect(test_env.warehouse_uri) as conn:
+        land_batch(
+            conn, day1, write(tmp_path / "v.jsonl", valid_items(2)), write(tmp_path / "q.jsonl", bad), 3
+        )
+        fixed = [{"source": "p1", "record_id": "R7", "hash": "h7b", "record": {"gender": "F"}}]
+        land_batch(conn, day2, write(tmp_path / "v.jsonl", fixed), write(tmp_path / "q.jsonl", []), 1)
+        [(status, resolved_by)] = conn.execute(
+            "SELECT status, resolved_by_batch FROM raw.quarantine WHERE batch_id = %s", (day1.batch_id,)
+        ).fetchall()
+    assert (status, resolved_by) == ("resolved", day2.batch_id)

@@ -47,6 +47,22 @@ DEFECTS = [
     ({"comune_residenza": "58091"}, "residence_comune_format", "not a 6-digit ISTAT code"),
     ({"disabilita": "forse"}, "disability_domain", "disability not one of yes, no, refused, unknown"),
     ({"mesi_disoccupazione": -3}, "unemployment_months_not_negative", "months of unemployment negative"),
+    (
+        {"data_nascita": "1983-11-19"},
+        "tax_code_consistent",
+        "does not match the record's birth date or gender",
+    ),
+    ({"sesso": "F"}, "tax_code_consistent", "does not match the record's birth date or gender"),
+    (
+        {"data_ingresso": "2020-12-31", "data_uscita": None},
+        "entry_in_programme_period",
+        "outside the programming",
+    ),
+    (
+        {"codice_fiscale": "RCCMNL13S18D969O", "data_nascita": "2013-11-18"},
+        "age_at_entry_range",
+        "outside 15-100",
+    ),
 ]
 
 
@@ -101,10 +117,24 @@ def test_empty_batch_is_valid_and_empty(tmp_path: Path) -> None:
 
 
 def test_chunks_see_the_same_rules_as_one_batch(tmp_path: Path) -> None:
-    records = [GOOD | {"id_iscrizione": f"E{i}", "sesso": None if i % 7 == 0 else "F"} for i in range(40)]
+    records = [GOOD | {"id_iscrizione": f"E{i}", "sesso": None if i % 7 == 0 else "M"} for i in range(40)]
     summary = validate_batch(
         PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF, chunk_size=9
     )
     assert (summary.received, summary.valid, summary.quarantined) == (40, 34, 6)
     sources = [json.loads(line)["source"] for line in Path(summary.quarantine_path).read_text().splitlines()]
     assert sources == [f"page 1 #{i}" for i in range(0, 40, 7)]
+
+
+def test_a_required_field_absent_from_every_record_refuses_the_batch(tmp_path: Path) -> None:
+    records = [{k: v for k, v in GOOD.items() if k != "sesso"} | {"id_iscrizione": f"E{i}"} for i in range(5)]
+    with pytest.raises(
+        BatchRejected, match=r"required field\(s\) absent from every record: sesso \(gender\)"
+    ):
+        validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
+
+
+def test_failures_are_counted_per_rule(tmp_path: Path) -> None:
+    records = [GOOD | {"id_iscrizione": f"E{i}", "titolo_studio": 11 if i < 2 else 3} for i in range(12)]
+    summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
+    assert summary.failures_by_rule == {"education_domain": 2}

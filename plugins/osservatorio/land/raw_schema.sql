@@ -33,7 +33,23 @@ CREATE TABLE IF NOT EXISTS raw.quarantine (
     reason           text NOT NULL,
     payload          jsonb NOT NULL,
     status           text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
-    quarantined_at   timestamptz NOT NULL
+    quarantined_at   timestamptz NOT NULL,
+    resolved_by_batch text,           -- the batch that landed the corrected record
+    resolved_at      timestamptz
 );
 CREATE INDEX IF NOT EXISTS quarantine_batch ON raw.quarantine (batch_id);
 CREATE INDEX IF NOT EXISTS quarantine_pilot_status ON raw.quarantine (pilot_id, status);
+
+-- Validation outcome per batch and rule (rules of expectations/<record type>.json): how many rows
+-- each rule refused, so that data quality per pilot can be followed over time. Replaced with
+-- its batch on rerun.
+CREATE TABLE IF NOT EXISTS raw.validation_results (
+    batch_id     text NOT NULL,
+    pilot_id     text NOT NULL,
+    entity       text NOT NULL,
+    rule         text NOT NULL,
+    failed_rows  integer NOT NULL,
+    evaluated    integer NOT NULL,
+    validated_at timestamptz NOT NULL,
+    PRIMARY KEY (batch_id, rule)
+);

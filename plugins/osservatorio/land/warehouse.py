@@ -38,6 +38,8 @@ CREATE INDEX IF NOT EXISTS {entity}_pilot_record ON raw.{entity} (pilot_id, sour
 MIGRATIONS = """
 ALTER TABLE raw.batches ADD COLUMN IF NOT EXISTS watermark_from timestamptz;
 ALTER TABLE raw.batches ADD COLUMN IF NOT EXISTS watermark_to timestamptz;
+ALTER TABLE raw.quarantine ADD COLUMN IF NOT EXISTS resolved_by_batch text;
+ALTER TABLE raw.quarantine ADD COLUMN IF NOT EXISTS resolved_at timestamptz;
 """
 
 
@@ -91,6 +93,7 @@ def land_batch(
     quarantine_path: Path,
     received: int,
     in_transaction: Callable[[psycopg.Connection], None] | None = None,
+    failures_by_rule: dict[str, int] | None = None,
 ) -> tuple[int, int]:
     """Replace the batch's rows with the files' contents; returns (loaded, quarantined).
 
@@ -102,7 +105,7 @@ def land_batch(
     now = datetime.now(UTC)
     with conn.transaction(), conn.cursor() as cur:
         ensure_raw_schema(conn)
-        for stale in (table, "raw.quarantine", "raw.batches"):
+        for stale in (table, "raw.quarantine", "raw.validation_results", "raw.batches"):
             cur.execute(f"DELETE FROM {stale} WHERE batch_id = %s", (batch.batch_id,))
         cur.execute(
             "CREATE TEMP TABLE incoming (line bigint, source_location text, source_record_id text,"
@@ -140,6 +143,13 @@ def land_batch(
             (batch.batch_id, batch.pilot_id, now),
         )
         loaded = cur.rowcount
+        # A pilot resent a corrected record: its open quarantine entries from earlier batches are resolved.
+        cur.execute(
+            "UPDATE raw.quarantine q SET status = 'resolved', resolved_by_batch = %s, resolved_at = %s"
+            f" FROM {table} t WHERE t.batch_id = %s AND q.pilot_id = %s AND q.entity = %s"
+            " AND q.status = 'open' AND q.batch_id <> %s AND q.source_record_id = t.source_record_id",
+            (batch.batch_id, now, batch.batch_id, batch.pilot_id, batch.entity, batch.batch_id),
+        )
         cur.execute(
             "INSERT INTO raw.quarantine (batch_id, pilot_id, entity, source_location, source_record_id,"
             " record_hash, failed_rules, reason, payload, quarantined_at)"
@@ -191,6 +201,16 @@ def land_batch(
                 batch.watermark_from,
                 batch.watermark_to,
             ),
+        )
+        # One row per rule that refused rows, plus "all_rules" with the batch's totals.
+        outcome = {"all_rules": quarantined} | (failures_by_rule or {})
+        cur.executemany(
+            "INSERT INTO raw.validation_results (batch_id, pilot_id, entity, rule, failed_rows, evaluated,"
+            " validated_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [
+                (batch.batch_id, batch.pilot_id, batch.entity, rule, failed, received, now)
+                for rule, failed in outcome.items()
+            ],
         )
         if in_transaction is not None:
             in_transaction(conn)

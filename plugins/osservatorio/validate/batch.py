@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from itertools import islice
@@ -21,13 +22,14 @@ from osservatorio.contract import record_type as load_record_type
 from osservatorio.privacy.pseudonymise import person_key
 from osservatorio.registry import known_comuni
 from osservatorio.validate.canonical import ROW, SHAPE_ERRORS, SOURCE, TYPE_ERRORS, to_canonical
+from osservatorio.validate.derived import PROGRAMME_PERIOD, TAX_CODE_MISMATCH, add_derived_columns
 from osservatorio.validate.suite import RowFailure, SuiteRunner
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from osservatorio.registry import Pilot
+    from osservatorio.registry import EntitySource, Pilot
 
 CHUNK_SIZE = 50_000
 
@@ -43,6 +45,19 @@ class ValidationSummary:
     received: int
     valid: int
     quarantined: int
+    failures_by_rule: dict[str, int]  # kept in raw.validation_results: data quality over time
+
+
+def _missing_required_fields(chunk: list[str], source: EntitySource, required: list[str]) -> list[str]:
+    """Required fields that no record of the chunk carries at all: the pilot's format changed."""
+    present: set[str] = set()
+    for line in chunk:
+        present.update(json.loads(line)["record"])
+    return [
+        f"{source.fields[name]} ({name})"
+        for name in required
+        if name in source.fields and source.fields[name] not in present
+    ]
 
 
 def record_hash(record: dict[str, Any]) -> str:
@@ -79,9 +94,8 @@ class _BatchWriter:
     def write(
         self, frame: pd.DataFrame, originals: list[dict], failures_by_row: dict[int, list[RowFailure]]
     ) -> None:
-        data_columns = [
-            c for c in frame.columns if c not in (ROW, SOURCE, TYPE_ERRORS, SHAPE_ERRORS, *self.identifiers)
-        ]
+        # Columns starting with "_" are the pipeline's own (position, source, derived checks).
+        data_columns = [c for c in frame.columns if not c.startswith("_") and c not in self.identifiers]
         for position, values in enumerate(frame.to_dict("records")):
             tax_code = values.get("tax_code")
             keys = {"person_key": person_key(tax_code, self.secret_key)} if _jsonable(tax_code) else {}
@@ -114,7 +128,12 @@ class _BatchWriter:
             self.quarantined += 1
 
     def _reason(self, failure: RowFailure, values: dict[str, Any]) -> str:
-        if failure.column is None or failure.column in (*self.identifiers, TYPE_ERRORS, SHAPE_ERRORS):
+        if failure.column is None or failure.column in (
+            *self.identifiers,
+            TYPE_ERRORS,
+            SHAPE_ERRORS,
+            TAX_CODE_MISMATCH,
+        ):
             return failure.reason  # never echo a codice fiscale into the quarantine
         value = _jsonable(values.get(failure.column))
         return failure.reason if value is None else f"{failure.reason} ({failure.column}={value!r})"
@@ -130,8 +149,15 @@ def validate_batch(
     valid_path = extracted.with_name(f"{entity}.valid.jsonl")
     quarantine_path = extracted.with_name(f"{entity}.quarantine.jsonl")
     runner: SuiteRunner | None = None
-    parameters = {"as_of": as_of, "known_comuni": sorted(known_comuni())}
+    parameters = {
+        "as_of": as_of,
+        "known_comuni": sorted(known_comuni()),
+        "period_start": PROGRAMME_PERIOD[0],
+        "period_end": PROGRAMME_PERIOD[1],
+    }
     received = 0
+    failures_by_rule: Counter[str] = Counter()
+    required = [f.name for f in contract.fields if f.required]
     with (
         extracted.open(encoding="utf-8") as lines,
         valid_path.open("w", encoding="utf-8") as good,
@@ -139,17 +165,29 @@ def validate_batch(
     ):
         writer = _BatchWriter(pilot, entity, secret_key, good, bad)
         for chunk in _chunks(lines, chunk_size):
+            if missing := _missing_required_fields(chunk, source, required):
+                raise BatchRejected(
+                    f"{where}: batch refused, nothing loaded: required field(s) absent from every"
+                    f" record: {', '.join(missing)} (did the pilot change its format?)"
+                )
             runner = runner or SuiteRunner(entity)
             frame = to_canonical(chunk, source, contract, pilot.formats, first_row=received)
+            add_derived_columns(frame, entity)
             outcome = runner.run(frame, parameters)
             if outcome.batch_failures:
                 raise BatchRejected(
                     f"{where}: batch refused, nothing loaded: " + "; ".join(outcome.batch_failures)
                 )
             writer.write(frame, [json.loads(line) for line in chunk], outcome.row_failures)
+            failures_by_rule.update(f.rule for failures in outcome.row_failures.values() for f in failures)
             received += len(frame)
     summary = ValidationSummary(
-        str(valid_path), str(quarantine_path), received, writer.valid, writer.quarantined
+        str(valid_path),
+        str(quarantine_path),
+        received,
+        writer.valid,
+        writer.quarantined,
+        dict(failures_by_rule),
     )
     if summary.received != summary.valid + summary.quarantined:
         raise RuntimeError(f"{where}: records lost in validation: {asdict(summary)}")
