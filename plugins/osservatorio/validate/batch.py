@@ -112,7 +112,8 @@ class _BatchWriter:
                 self.valid += 1
                 continue
             reasons = [self._reason(failure, values) for failure in failures]
-            reasons += [values[column] for column in (TYPE_ERRORS, SHAPE_ERRORS) if values[column]]
+            # (pandas may hold "no error" as None or NaN: only text is an error message)
+            reasons += [values[c] for c in (TYPE_ERRORS, SHAPE_ERRORS) if isinstance(values[c], str)]
             # The payload keeps the fields the registry maps, with direct identifiers replaced.
             payload = {
                 name: sent.get(src)

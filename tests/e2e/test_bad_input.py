@@ -1,0 +1,352 @@
+"""Bad input through the real ingestion DAG (`airflow dags test`): every defect class of a record
+ends in the quarantine with its rule and reason while the good records land and the ledger adds
+up; every malformed file (CSV, XLSX) or JSON page fails its batch with one clear message naming
+pilot, file and problem, and loads nothing of that batch.
+
+Runs on copies of the CAL (CSV), ZOT (XLSX) and TdZ (REST) registry entries under pilot ids of
+their own, so the other end-to-end tests' data stay as they are; their rows are removed after."""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import psycopg
+import pytest
+import requests
+import yaml
+from openpyxl import Workbook
+from stdnum.it import codicefiscale
+
+from osservatorio.land.warehouse import RECORD_TYPES
+from osservatorio.registry import REGISTRY_FILE, load_registry
+from tests.conftest import REPO, SIM_TODAY, TestEnv
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.e2e
+CSV_PILOT, XLSX_PILOT, JSON_PILOT = "cal_bad_input", "zot_bad_input", "tdz_bad_input"
+CAL = load_registry()["cal_adda_martesana"].entities["participant_enrolments"].fields
+ENTITY = "participant_enrolments"
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    raw = yaml.safe_load(REGISTRY_FILE.read_text(encoding="utf-8"))
+    for new, original in (
+        (CSV_PILOT, "cal_adda_martesana"),
+        (XLSX_PILOT, "zot_pratico"),
+        (JSON_PILOT, "tdz_tor_bella_monaca"),
+    ):
+        raw["pilots"][new] = dict(raw["pilots"][original]) | {
+            "connection_id": f"pilot_{new}",
+            "name": f"bad-input test copy of {original}",
+            "max_bad_row_share": 0.5,
+        }
+    path = tmp_path_factory.mktemp("registry") / "pilots.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module", autouse=True)
+def clean_up_afterwards(test_env: TestEnv):
+    yield
+    with psycopg.connect(test_env.warehouse_uri, autocommit=True) as conn:
+        for table in (*RECORD_TYPES, "quarantine", "validation_results", "batches", "files"):
+            conn.execute(
+                f"DELETE FROM raw.{table} WHERE pilot_id = ANY(%s)", ([CSV_PILOT, XLSX_PILOT, JSON_PILOT],)
+            )
+
+
+def run_ingest(test_env: TestEnv, registry: Path, pilot: str, connection: str, day: str) -> tuple[bool, str]:
+    env = test_env.env | {
+        "OSSERVATORIO_REGISTRY": str(registry),
+        f"AIRFLOW_CONN_PILOT_{pilot.upper()}": connection,
+    }
+    result = subprocess.run(
+        ["airflow", "dags", "test", f"ingest_{pilot}", day],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    log = result.stdout + result.stderr
+    return bool(re.search(rf"DagRun Finished: dag_id=ingest_{pilot},.*state=success", log)), log
+
+
+def fs_connection(inbox: Path) -> str:
+    return f'{{"conn_type": "fs", "extra": {{"path": "{inbox}"}}}}'
+
+
+def query(test_env: TestEnv, sql: str, *params: object) -> list[tuple]:
+    with psycopg.connect(test_env.warehouse_uri) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+# ------------------------------------------------------------------ bad records (CSV pilot)
+def _shift(day: str, days: int) -> str:
+    return (datetime.strptime(day, "%d/%m/%Y") + timedelta(days=days)).strftime("%d/%m/%Y")
+
+
+def _young_tax_code(tax_code: str) -> tuple[str, str]:
+    """The same person born in 2013 (too young at entry): a valid codice fiscale and birth date."""
+    body = tax_code[:6] + "13" + tax_code[8:15]
+    code = body + codicefiscale.calc_check_digit(body)
+    return code, codicefiscale.get_birth_date(code).strftime("%d/%m/%Y")
+
+
+def bad_rows(good: dict[str, str]) -> list[tuple[str, dict[str, str], str]]:
+    """(id, changes to a good row, rule expected in the quarantine): one per defect class."""
+    cf, born, entry = good[CAL["tax_code"]], good[CAL["birth_date"]], good[CAL["entry_date"]]
+    other_gender = "Femmina" if good[CAL["gender"]] == "Maschio" else "Maschio"
+    young_cf, young_born = _young_tax_code(cf)
+    c = CAL
+    return [
+        ("B01", {c["gender"]: ""}, "gender_present"),
+        ("B02", {c["gender"]: "Altro"}, "gender_domain"),
+        ("B03", {c["birth_date"]: ""}, "birth_date_present"),
+        ("B04", {c["birth_date"]: "31/02/1990"}, "typed_values"),
+        ("B05", {c["isced_level"]: ""}, "education_present"),
+        ("B06", {c["isced_level"]: "Patente nautica"}, "typed_values"),
+        ("B07", {c["labour_status"]: ""}, "labour_status_present"),
+        ("B08", {c["labour_status"]: "Pensionato/a"}, "labour_status_domain"),
+        ("B09", {c["entry_date"]: "", c["exit_date"]: ""}, "entry_date_present"),
+        ("B10", {c["exit_date"]: _shift(entry, -10)}, "exit_not_before_entry"),
+        ("B11", {c["entry_date"]: "21/11/2026", c["exit_date"]: ""}, "entry_not_in_future"),
+        ("B12", {c["exit_date"]: "21/11/2026"}, "exit_not_in_future"),
+        ("B13", {c["entry_date"]: "15/12/2020", c["exit_date"]: ""}, "entry_in_programme_period"),
+        ("B14", {c["tax_code"]: cf[:15] + ("A" if cf[15] != "A" else "B")}, "tax_code_check_character"),
+        ("B15", {c["tax_code"]: "ABC123"}, "tax_code_format"),
+        ("B16", {c["tax_code"]: ""}, "tax_code_present"),
+        ("B17", {c["birth_date"]: _shift(born, 1)}, "tax_code_consistent"),
+        ("B18", {c["gender"]: other_gender}, "tax_code_consistent"),
+        ("B19", {c["tax_code"]: young_cf, c["birth_date"]: young_born}, "age_at_entry_range"),
+        ("B20", {c["residence_comune"]: "063049"}, "residence_comune_known"),
+        ("B21", {c["residence_comune"]: "1234"}, "residence_comune_format"),
+        ("B22", {c["disability"]: "Forse"}, "disability_domain"),
+        ("B23", {c["unemployment_months"]: "-3"}, "unemployment_months_not_negative"),
+        ("B24", {c["unemployment_months"]: "tre"}, "typed_values"),
+        ("B25", {c["operation_id"]: ""}, "operation_present"),
+        ("B26", {c["homeless"]: "Boh"}, "homeless_domain"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def csv_batch(test_env: TestEnv, registry: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    inbox = tmp_path_factory.mktemp("cal") / "inbox"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pilot_systems.drops",
+            "--pilot",
+            "cal_adda_martesana",
+            "--inbox",
+            str(inbox),
+            "--size",
+            "120",
+            "--seed",
+            "41",
+            "--defect-rate",
+            "0",
+            "--date",
+            SIM_TODAY,
+        ],
+        cwd=REPO,
+        env=test_env.env,
+        check=True,
+        capture_output=True,
+    )
+    [path] = inbox.glob("partecipanti_*.csv")
+    with path.open(encoding="cp1252", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    header = list(rows[0])
+    template = next(r for r in rows if r[CAL["gender"]] in ("Maschio", "Femmina"))
+    cases = bad_rows(template)
+    extra = [
+        template | {CAL["enrolment_id"]: "B27"},
+        template | {CAL["enrolment_id"]: "B27", CAL["minority"]: "Sì"},
+    ]
+    with path.open("w", encoding="cp1252", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(header)
+        writer.writerows([r[h] for h in header] for r in rows)
+        for record_id, changes, _ in cases:
+            writer.writerow([(template | changes | {CAL["enrolment_id"]: record_id})[h] for h in header])
+        writer.writerows([r[h] for h in header] for r in extra)  # B27 twice, different contents
+        handle.write(
+            ";".join(template[h] if h != CAL["enrolment_id"] else "B28" for h in header) + ";extra\r\n"
+        )
+    ok, log = run_ingest(test_env, registry, CSV_PILOT, fs_connection(inbox), SIM_TODAY)
+    assert ok, log[-6000:]
+    return {"good": len(rows), "cases": cases, "header": header, "template": template}
+
+
+def test_each_bad_record_is_quarantined_with_its_rule(test_env: TestEnv, csv_batch: dict) -> None:
+    found = {}
+    for record_id, rules, reason in query(
+        test_env,
+        "SELECT source_record_id, failed_rules, reason FROM raw.quarantine WHERE pilot_id = %s"
+        " AND entity = %s",
+        CSV_PILOT,
+        ENTITY,
+    ):
+        found.setdefault(record_id, []).append((rules, reason))
+    for record_id, _, rule in csv_batch["cases"]:
+        [(rules, reason)] = found[record_id]
+        assert rule in rules, (record_id, rules, reason)
+        assert reason  # human-readable
+    assert [r for r, _ in found["B27"]] == [["record_id_unique"], ["record_id_unique"]]
+    assert found["B28"][0][0] == ["row_shape"]
+    assert "beyond the header" in found["B28"][0][1]
+    assert len(found) == len(csv_batch["cases"]) + 2
+
+
+def test_good_records_land_and_the_ledger_adds_up(test_env: TestEnv, csv_batch: dict) -> None:
+    [(received, loaded, quarantined)] = query(
+        test_env,
+        "SELECT received, loaded, quarantined FROM raw.batches WHERE pilot_id = %s AND entity = %s",
+        CSV_PILOT,
+        ENTITY,
+    )
+    bad = len(csv_batch["cases"]) + 3  # the cases, B27 twice, B28
+    assert (received, loaded, quarantined) == (csv_batch["good"] + bad, csv_batch["good"], bad)
+
+
+def test_a_corrected_resend_resolves_its_quarantine_entry(
+    test_env: TestEnv, registry: Path, csv_batch: dict, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    header, template = csv_batch["header"], csv_batch["template"]
+    corrected = template | {CAL["enrolment_id"]: "B22"}  # B22 had an invalid disability value
+    with (inbox / "partecipanti_20261121.csv").open("w", encoding="cp1252", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(header)
+        writer.writerow([corrected[h] for h in header])
+    next_day = (datetime.fromisoformat(SIM_TODAY) + timedelta(days=1)).date().isoformat()
+    ok, log = run_ingest(test_env, registry, CSV_PILOT, fs_connection(inbox), next_day)
+    assert ok, log[-6000:]
+    [(status, resolved_by)] = query(
+        test_env,
+        "SELECT status, resolved_by_batch FROM raw.quarantine WHERE pilot_id = %s"
+        " AND source_record_id = 'B22'",
+        CSV_PILOT,
+    )
+    assert status == "resolved"
+    assert resolved_by.endswith(f"{next_day.replace('-', '')}T000000")
+
+
+# ------------------------------------------------------------------ malformed files and pages
+def _xlsx(path: Path, rows: list[list[object]]) -> None:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+
+
+ZOT = load_registry()["zot_pratico"].entities["participant_enrolments"].fields
+MALFORMED = {
+    # case: (pilot, file name, writer, words the error must contain)
+    "csv_empty": (CSV_PILOT, "partecipanti_1.csv", lambda p: p.write_bytes(b""), "empty file"),
+    "csv_binary_junk": (
+        CSV_PILOT,
+        "partecipanti_2.csv",
+        lambda p: p.write_bytes(b"PK\x03\x04\x00\x00junk" * 50),
+        "NUL bytes",
+    ),
+    "csv_utf16": (
+        CSV_PILOT,
+        "partecipanti_3.csv",
+        lambda p: p.write_text(";".join(CAL.values()) + "\n", encoding="utf-16"),
+        "UTF-16",
+    ),
+    "csv_missing_column": (
+        CSV_PILOT,
+        "partecipanti_4.csv",
+        lambda p: p.write_text(";".join(v for k, v in CAL.items() if k != "gender") + "\n", encoding="utf-8"),
+        "Sesso",
+    ),
+    "csv_unclosed_quote": (
+        CSV_PILOT,
+        "partecipanti_5.csv",
+        lambda p: p.write_text(";".join(CAL.values()) + '\nCAL-1;"never closed\n', encoding="utf-8"),
+        "malformed CSV",
+    ),
+    "csv_wrong_delimiter": (
+        CSV_PILOT,
+        "partecipanti_6.csv",
+        lambda p: p.write_text(" ".join(CAL.values()) + "\n", encoding="utf-8"),
+        "lacks mapped column",
+    ),
+    "xlsx_not_a_zip": (
+        XLSX_PILOT,
+        "PRATICO_partecipanti_1.xlsx",
+        lambda p: p.write_bytes(b"not a workbook"),
+        "not an XLSX workbook",
+    ),
+    "xlsx_no_header": (
+        XLSX_PILOT,
+        "PRATICO_partecipanti_2.xlsx",
+        lambda p: _xlsx(p, [["Zona Ovest di Torino"], ["Estrazione"], [], ["a", "b"]]),
+        "no header row",
+    ),
+    "xlsx_missing_column": (
+        XLSX_PILOT,
+        "PRATICO_partecipanti_3.xlsx",
+        lambda p: _xlsx(p, [["Titolo"], [v for k, v in ZOT.items() if k != "birth_date"]]),
+        ZOT["birth_date"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_a_malformed_file_fails_its_batch_with_a_clear_message(
+    test_env: TestEnv, registry: Path, pilot_systems: str, tmp_path: Path, case: str
+) -> None:
+    pilot, name, write, words = MALFORMED[case]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write(inbox / name)
+    day = "2026-10-05"
+    ok, log = run_ingest(test_env, registry, pilot, fs_connection(inbox), day)
+    assert not ok
+    [message] = {m for m in re.findall(r"AirflowFailException: (.*)", log)}
+    assert pilot in message
+    assert name in message
+    assert words in message
+    landed = query(
+        test_env,
+        "SELECT count(*) FROM raw.batches WHERE pilot_id = %s AND entity = %s AND data_interval_start = %s",
+        pilot,
+        ENTITY,
+        datetime.fromisoformat(day),
+    )
+    assert landed == [(0,)]  # nothing of the batch was loaded
+    assert (inbox / name).exists()  # the file stays in the inbox for the pilot to replace
+
+
+def test_a_malformed_json_page_fails_the_batch_after_retries(
+    test_env: TestEnv, registry: Path, pilot_systems: str
+) -> None:
+    # Every answer to this pilot's enrolment pages is truncated JSON: retried, then refused.
+    faults = {"malformed": True, "count": 1000, "pilot": "tdz_tor_bella_monaca", "path": "/partecipanti"}
+    requests.post(f"{pilot_systems}/_admin/faults", json=[faults], timeout=10).raise_for_status()
+    try:
+        connection = test_env.env["AIRFLOW_CONN_PILOT_TDZ_TOR_BELLA_MONACA"]
+        ok, log = run_ingest(test_env, registry, JSON_PILOT, connection, "2026-10-06")
+    finally:
+        requests.delete(f"{pilot_systems}/_admin/faults", timeout=10).raise_for_status()
+    assert not ok
+    assert re.search(r"MalformedPage: .*/partecipanti.*body is not JSON", log)
+    landed = query(
+        test_env, "SELECT count(*) FROM raw.batches WHERE pilot_id = %s AND entity = %s", JSON_PILOT, ENTITY
+    )
+    assert landed == [(0,)]
