@@ -21,7 +21,7 @@ import pandas as pd
 from osservatorio.contract import record_type as load_record_type
 from osservatorio.privacy.pseudonymise import person_key
 from osservatorio.registry import known_comuni
-from osservatorio.validate.canonical import ROW, SHAPE_ERRORS, SOURCE, TYPE_ERRORS, to_canonical
+from osservatorio.validate.canonical import ROW, SHAPE_ERRORS, SOURCE, TYPE_ERRORS, from_envelopes
 from osservatorio.validate.derived import PROGRAMME_PERIOD, TAX_CODE_MISMATCH, add_derived_columns
 from osservatorio.validate.suite import RowFailure, SuiteRunner
 
@@ -48,11 +48,11 @@ class ValidationSummary:
     failures_by_rule: dict[str, int]  # kept in raw.validation_results: data quality over time
 
 
-def _missing_required_fields(chunk: list[str], source: EntitySource, required: list[str]) -> list[str]:
+def _missing_required_fields(envelopes: list[dict], source: EntitySource, required: list[str]) -> list[str]:
     """Required fields that no record of the chunk carries at all: the pilot's format changed."""
     present: set[str] = set()
-    for line in chunk:
-        present.update(json.loads(line)["record"])
+    for envelope in envelopes:
+        present.update(envelope["record"])
     return [
         f"{source.fields[name]} ({name})"
         for name in required
@@ -166,20 +166,21 @@ def validate_batch(
     ):
         writer = _BatchWriter(pilot, entity, secret_key, good, bad)
         for chunk in _chunks(lines, chunk_size):
-            if missing := _missing_required_fields(chunk, source, required):
+            envelopes = [json.loads(line) for line in chunk]  # parsed once, used three times
+            if missing := _missing_required_fields(envelopes, source, required):
                 raise BatchRejected(
                     f"{where}: batch refused, nothing loaded: required field(s) absent from every"
                     f" record: {', '.join(missing)} (did the pilot change its format?)"
                 )
             runner = runner or SuiteRunner(entity)
-            frame = to_canonical(chunk, source, contract, pilot.formats, first_row=received)
+            frame = from_envelopes(envelopes, source, contract, pilot.formats, first_row=received)
             add_derived_columns(frame, entity)
             outcome = runner.run(frame, parameters)
             if outcome.batch_failures:
                 raise BatchRejected(
                     f"{where}: batch refused, nothing loaded: " + "; ".join(outcome.batch_failures)
                 )
-            writer.write(frame, [json.loads(line) for line in chunk], outcome.row_failures)
+            writer.write(frame, envelopes, outcome.row_failures)
             failures_by_rule.update(f.rule for failures in outcome.row_failures.values() for f in failures)
             received += len(frame)
     summary = ValidationSummary(

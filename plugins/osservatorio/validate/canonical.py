@@ -63,7 +63,17 @@ def to_canonical(
     first_row: int = 0,
 ) -> pd.DataFrame:
     """Turn extracted JSON lines (`{"source": ..., "record": {...}}`) into canonical columns."""
-    envelopes = [json.loads(line) for line in lines]
+    return from_envelopes([json.loads(line) for line in lines], source, record_type, formats, first_row)
+
+
+def from_envelopes(
+    envelopes: list[dict],
+    source: EntitySource,
+    record_type: RecordType,
+    formats: ValueFormats,
+    first_row: int = 0,
+) -> pd.DataFrame:
+    """The same, from already parsed lines (the batch validator parses each line once)."""
     raw = pd.DataFrame([e["record"] for e in envelopes])
     frame = pd.DataFrame(index=range(len(envelopes)))
     frame[ROW] = range(first_row, first_row + len(envelopes))
