@@ -6,7 +6,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: help setup install postgres stop airflow-init dbt-parse pilots pilots-stop demo ui test lint lock clean bench-ingest
+.PHONY: help setup install postgres stop airflow-init dbt-parse pilots pilots-stop demo ui data-docs test lint lock clean bench-ingest
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -42,6 +42,11 @@ demo: setup pilots  ## run the whole pipeline once on the simulated pilots and p
 
 ui: setup pilots  ## start the Airflow UI (api-server + scheduler + dag-processor) on 127.0.0.1
 	@$(ENV) scripts/airflow_ui.sh
+
+data-docs:  ## serve the GX Data Docs (one page per validated batch) on http://127.0.0.1:8809
+	@$(ENV) sh -c 'test -f "$${OSSERVATORIO_DATA_DOCS_DIR:-$$OSSERVATORIO_STATE_DIR/data_docs}/index.html" || { echo "no Data Docs yet: run make demo first"; exit 1; }; \
+	  echo "Data Docs on http://127.0.0.1:8809 (Ctrl-C to stop)"; \
+	  exec python -m http.server 8809 --bind 127.0.0.1 --directory "$${OSSERVATORIO_DATA_DOCS_DIR:-$$OSSERVATORIO_STATE_DIR/data_docs}"'
 
 lint: install  ## ruff and sqlfluff
 	@$(ENV) ruff check . && ruff format --check . && sqlfluff lint dbt_project/models dbt_project/tests

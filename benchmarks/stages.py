@@ -58,10 +58,23 @@ def main() -> None:
                     source.fields.get("source_updated_at"),
                 ).received
     elif args.stage == "validate":
-        from osservatorio.validate.batch import validate_batch
+        import os
 
+        from osservatorio.validate.batch import validate_batch
+        from osservatorio.validate.data_docs import publish_batch_result
+        from osservatorio.validate.suite import load_suite_definition
+
+        # As in the DAG, the batch's Data Docs page is built too (into the work folder).
+        os.environ["OSSERVATORIO_STATE_DIR"] = str(args.work / "state")
+        os.environ.pop("OSSERVATORIO_DATA_DOCS_DIR", None)
+        definition = load_suite_definition(args.entity)
         records = validate_batch(
-            pilot, args.entity, args.work / f"{args.entity}.source.jsonl", args.key, datetime.now(UTC).date()
+            pilot,
+            args.entity,
+            args.work / f"{args.entity}.source.jsonl",
+            args.key,
+            datetime.now(UTC).date(),
+            publish=lambda result: publish_batch_result(result, definition, args.pilot, "benchmark"),
         ).received
     elif args.stage == "land":
         import psycopg

@@ -12,12 +12,15 @@ batch, and an incremental extraction starts from the watermark left by earlier i
 
 from __future__ import annotations
 
+import logging
+
 import pendulum
 from airflow.sdk import dag, task
 
 from osservatorio.assets import landing_asset
 from osservatorio.registry import Pilot, load_registry
 
+log = logging.getLogger(__name__)
 # The retry delay is Airflow's [core] default_task_retry_delay (scripts/env.sh sets it).
 DEFAULT_ARGS = {"owner": "osservatorio-data-engineering", "retries": 2}
 
@@ -79,16 +82,35 @@ def validate(pilot_id: str, entity: str, extracted: dict) -> dict:
     from airflow.sdk import Variable, get_current_context
     from airflow.sdk.exceptions import AirflowFailException
 
+    from osservatorio.land.warehouse import batch_key
     from osservatorio.privacy.pseudonymise import KEY_VARIABLE
     from osservatorio.validate.batch import BatchRejected, validate_batch
+    from osservatorio.validate.data_docs import publish_batch_result
+    from osservatorio.validate.suite import load_suite_definition
 
     pilot = load_registry()[pilot_id]
-    as_of = get_current_context()["data_interval_end"].date()
+    context = get_current_context()
+    as_of = context["data_interval_end"].date()
+    pages: list[str] = []
+
+    def publish(result) -> None:  # the batch's Data Docs page, refused batches included
+        key = batch_key(context["data_interval_start"])
+        try:
+            page = publish_batch_result(result, load_suite_definition(entity), pilot_id, key)
+        except Exception:  # a view of the result: never the reason a batch fails to land
+            log.exception("Data Docs not built for this batch (the validation itself stands)")
+            return
+        pages.append(str(page))
+        log.info("Data Docs of this batch: file://%s", page)
+
     try:
-        summary = validate_batch(pilot, entity, Path(extracted["path"]), Variable.get(KEY_VARIABLE), as_of)
+        summary = validate_batch(
+            pilot, entity, Path(extracted["path"]), Variable.get(KEY_VARIABLE), as_of, publish=publish
+        )
     except BatchRejected as refused:
         raise AirflowFailException(str(refused)) from refused  # bad data does not heal on retry
-    return asdict(summary) | {key: extracted.get(key) for key in ("watermark_from", "watermark_to", "files")}
+    kept = {key: extracted.get(key) for key in ("watermark_from", "watermark_to", "files")}
+    return asdict(summary) | kept | {"data_docs_page": pages[0] if pages else None}
 
 
 @task

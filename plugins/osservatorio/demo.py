@@ -77,6 +77,11 @@ def main() -> None:
     print(f"\nExtract: {extract}")
     print_eeco01(extract)
 
+    from osservatorio.validate.data_docs import data_docs_dir
+
+    print(f"\nData Docs (validation of every batch): file://{data_docs_dir() / 'index.html'}")
+    print("  (make data-docs serves them on http://127.0.0.1:8809)")
+
 
 if __name__ == "__main__":
     main()

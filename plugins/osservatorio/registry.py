@@ -64,6 +64,9 @@ class EntitySource:
     path: str | None = None  # rest_api: resource path
     file_pattern: str | None = None  # file channels: glob in the inbox
     page_size: int = 500
+    # Batch freshness gate: the newest `source_updated_at` of a batch may be at most this many
+    # days older than the end of its data interval (None: record type not checked).
+    max_staleness_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ def _entity(pilot_id: str, channel: str, name: str, spec: dict[str, Any]) -> Ent
         path=spec.get("path"),
         file_pattern=spec.get("file_pattern"),
         page_size=int(spec.get("page_size", 500)),
+        max_staleness_days=int(spec["max_staleness_days"]) if "max_staleness_days" in spec else None,
     )
     needed = "file_pattern" if channel in FILE_CHANNELS else "path"
     if getattr(source, needed) is None:

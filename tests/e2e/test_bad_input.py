@@ -24,7 +24,7 @@ from stdnum.it import codicefiscale
 
 from osservatorio.land.warehouse import RECORD_TYPES
 from osservatorio.registry import REGISTRY_FILE, load_registry
-from tests.conftest import REPO, SIM_TODAY, TestEnv
+from tests.conftest import REPO, SIM_TODAY, TEST_STATE, TestEnv
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -91,6 +91,19 @@ def query(test_env: TestEnv, sql: str, *params: object) -> list[tuple]:
 
 
 # ------------------------------------------------------------------ bad records (CSV pilot)
+def drop(test_env: TestEnv, inbox: Path, size: int, seed: int) -> None:
+    """A clean CAL export of SIM_TODAY (every record type) dropped into `inbox`."""
+    command = ["pilot_systems.drops", "--pilot", "cal_adda_martesana", "--inbox", str(inbox)]
+    options = ["--size", str(size), "--seed", str(seed), "--defect-rate", "0", "--date", SIM_TODAY]
+    subprocess.run(
+        [sys.executable, "-m", *command, *options],
+        cwd=REPO,
+        env=test_env.env,
+        check=True,
+        capture_output=True,
+    )
+
+
 def _shift(day: str, days: int) -> str:
     return (datetime.strptime(day, "%d/%m/%Y") + timedelta(days=days)).strftime("%d/%m/%Y")
 
@@ -141,38 +154,21 @@ def bad_rows(good: dict[str, str]) -> list[tuple[str, dict[str, str], str]]:
 @pytest.fixture(scope="module")
 def csv_batch(test_env: TestEnv, registry: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     inbox = tmp_path_factory.mktemp("cal") / "inbox"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pilot_systems.drops",
-            "--pilot",
-            "cal_adda_martesana",
-            "--inbox",
-            str(inbox),
-            "--size",
-            "120",
-            "--seed",
-            "41",
-            "--defect-rate",
-            "0",
-            "--date",
-            SIM_TODAY,
-        ],
-        cwd=REPO,
-        env=test_env.env,
-        check=True,
-        capture_output=True,
-    )
+    drop(test_env, inbox, size=120, seed=41)
     [path] = inbox.glob("partecipanti_*.csv")
     with path.open(encoding="cp1252", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter=";"))
     header = list(rows[0])
-    template = next(r for r in rows if r[CAL["gender"]] in ("Maschio", "Femmina"))
-    cases = bad_rows(template)
+    person = next(r for r in rows if r[CAL["gender"]] in ("Maschio", "Femmina"))
+    # Every bad row is this person in an operation of its own: one person entering one operation
+    # twice on the same date is itself a defect (duplicate_entry, B29/B30).
+    template = person | {CAL["operation_id"]: "OP-BAD-INPUT"}
+    cases = [(i, {CAL["operation_id"]: f"OP-{i}"} | changes, rule) for i, changes, rule in bad_rows(template)]
     extra = [
-        template | {CAL["enrolment_id"]: "B27"},
-        template | {CAL["enrolment_id"]: "B27", CAL["minority"]: "Sì"},
+        template | {CAL["enrolment_id"]: "B27", CAL["operation_id"]: "OP-B27"},
+        template | {CAL["enrolment_id"]: "B27", CAL["operation_id"]: "OP-B27", CAL["minority"]: "Sì"},
+        template | {CAL["enrolment_id"]: "B29", CAL["operation_id"]: "OP-DUP"},
+        template | {CAL["enrolment_id"]: "B30", CAL["operation_id"]: "OP-DUP", CAL["exit_date"]: ""},
     ]
     with path.open("w", encoding="cp1252", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
@@ -180,13 +176,20 @@ def csv_batch(test_env: TestEnv, registry: Path, tmp_path_factory: pytest.TempPa
         writer.writerows([r[h] for h in header] for r in rows)
         for record_id, changes, _ in cases:
             writer.writerow([(template | changes | {CAL["enrolment_id"]: record_id})[h] for h in header])
-        writer.writerows([r[h] for h in header] for r in extra)  # B27 twice, different contents
+        writer.writerows([r[h] for h in header] for r in extra)  # B27 twice, B29/B30 one entry
         handle.write(
             ";".join(template[h] if h != CAL["enrolment_id"] else "B28" for h in header) + ";extra\r\n"
         )
     ok, log = run_ingest(test_env, registry, CSV_PILOT, fs_connection(inbox), SIM_TODAY)
     assert ok, log[-6000:]
-    return {"good": len(rows), "cases": cases, "header": header, "template": template}
+    entry_date = datetime.strptime(template[CAL["entry_date"]], "%d/%m/%Y").date().isoformat()
+    return {
+        "good": len(rows),
+        "cases": cases,
+        "header": header,
+        "template": template,
+        "entry_date": entry_date,
+    }
 
 
 def test_each_bad_record_is_quarantined_with_its_rule(test_env: TestEnv, csv_batch: dict) -> None:
@@ -206,7 +209,23 @@ def test_each_bad_record_is_quarantined_with_its_rule(test_env: TestEnv, csv_bat
     assert [r for r, _ in found["B27"]] == [["record_id_unique"], ["record_id_unique"]]
     assert found["B28"][0][0] == ["row_shape"]
     assert "beyond the header" in found["B28"][0][1]
-    assert len(found) == len(csv_batch["cases"]) + 2
+    for record_id in ("B29", "B30"):
+        [(rules, reason)] = found[record_id]
+        assert rules == ["duplicate_entry"]
+        assert reason.startswith("the same person entered the same operation on the same date under")
+        assert reason.endswith(
+            "(operation_id='OP-DUP', entry_date='" + csv_batch["entry_date"] + "': 2 enrolments)"
+        )
+    assert len(found) == len(csv_batch["cases"]) + 4
+
+
+def test_the_batch_has_its_data_docs_page(csv_batch: dict) -> None:
+    batch = f"{CSV_PILOT}__{SIM_TODAY.replace('-', '')}T000000"
+    [page] = (TEST_STATE / "data_docs" / "validations" / ENTITY / batch).rglob("*.html")
+    html = page.read_text()
+    assert "_duplicate_entries" in html
+    assert csv_batch["template"][CAL["tax_code"]] not in html  # no codice fiscale on the page
+    assert batch in (TEST_STATE / "data_docs" / "index.html").read_text()
 
 
 def test_good_records_land_and_the_ledger_adds_up(test_env: TestEnv, csv_batch: dict) -> None:
@@ -216,7 +235,7 @@ def test_good_records_land_and_the_ledger_adds_up(test_env: TestEnv, csv_batch: 
         CSV_PILOT,
         ENTITY,
     )
-    bad = len(csv_batch["cases"]) + 3  # the cases, B27 twice, B28
+    bad = len(csv_batch["cases"]) + 5  # the cases, B27 twice, B28, B29, B30
     assert (received, loaded, quarantined) == (csv_batch["good"] + bad, csv_batch["good"], bad)
 
 
@@ -226,7 +245,12 @@ def test_a_corrected_resend_resolves_its_quarantine_entry(
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     header, template = csv_batch["header"], csv_batch["template"]
-    corrected = template | {CAL["enrolment_id"]: "B22"}  # B22 had an invalid disability value
+    # B22 (operation OP-B22) had an invalid disability value
+    corrected = template | {
+        CAL["enrolment_id"]: "B22",
+        CAL["operation_id"]: "OP-B22",
+        CAL["source_updated_at"]: "21/11/2026 09:30:00",  # corrected today: a fresh change
+    }
     with (inbox / "partecipanti_20261121.csv").open("w", encoding="cp1252", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(header)
@@ -331,6 +355,45 @@ def test_a_malformed_file_fails_its_batch_with_a_clear_message(
     )
     assert landed == [(0,)]  # nothing of the batch was loaded
     assert (inbox / name).exists()  # the file stays in the inbox for the pilot to replace
+
+
+def test_a_stale_drop_is_refused_whole_and_documented(
+    test_env: TestEnv, registry: Path, tmp_path: Path
+) -> None:
+    # An export of 20 Nov 2026 run for the interval of 1 Mar 2027: its newest change is more than
+    # the 45 days of CAL's freshness limit before the end of the interval.
+    inbox = tmp_path / "inbox"
+    drop(test_env, inbox, size=40, seed=43)
+    for other in inbox.iterdir():
+        if not other.name.startswith("partecipanti_"):
+            other.unlink()
+    [name] = [p.name for p in inbox.iterdir()]
+    day = "2027-03-01"
+    ok, log = run_ingest(test_env, registry, CSV_PILOT, fs_connection(inbox), day)
+    assert not ok
+    [message] = {m for m in re.findall(r"AirflowFailException: (.*)", log)}
+    # (a manual run's data interval ends on its logical date: the limit is 45 days before it)
+    limit = datetime.fromisoformat(day) - timedelta(days=45)
+    assert message.startswith(
+        f"pilot {CSV_PILOT}, participant_enrolments from partecipanti_*.csv: batch refused, nothing"
+        " loaded: batch_fresh: stale batch: its newest record was last changed before the pilot's"
+        " freshness limit (newest: 2026-"
+    )
+    assert message.endswith(f"limit: {limit:%Y-%m-%d} 00:00:00+00:00)")
+    landed = query(
+        test_env,
+        "SELECT count(*) FROM raw.batches WHERE pilot_id = %s AND entity = %s AND data_interval_start = %s",
+        CSV_PILOT,
+        ENTITY,
+        datetime.fromisoformat(day),
+    )
+    assert landed == [(0,)]
+    assert (inbox / name).exists()
+    # Its Data Docs page says why, for the engineer who looks at the failed run.
+    [page] = (TEST_STATE / "data_docs" / "validations" / ENTITY / f"{CSV_PILOT}__20270301T000000").rglob(
+        "*.html"
+    )
+    assert "batch_fresh" in page.read_text()
 
 
 def test_a_malformed_json_page_fails_the_batch_after_retries(

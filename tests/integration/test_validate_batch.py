@@ -78,7 +78,7 @@ def write_batch(tmp_path: Path, records: list[dict]) -> Path:
 def test_each_defect_is_quarantined_with_its_reason(
     tmp_path: Path, change: dict, rule: str, reason: str
 ) -> None:
-    records = [GOOD | {"id_iscrizione": f"E{i}"} for i in range(9)] + [
+    records = [GOOD | {"id_iscrizione": f"E{i}", "codice_progetto": f"P-{i}"} for i in range(9)] + [
         GOOD | {"id_iscrizione": "BAD"} | change
     ]
     summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
@@ -104,7 +104,10 @@ def test_valid_records_carry_a_person_key_and_no_identifiers(tmp_path: Path) -> 
 
 
 def test_batch_over_the_bad_row_threshold_is_refused_whole(tmp_path: Path) -> None:
-    records = [GOOD | {"id_iscrizione": f"E{i}", "sesso": None if i < 3 else "M"} for i in range(10)]
+    records = [
+        GOOD | {"id_iscrizione": f"E{i}", "codice_progetto": f"P-{i}", "sesso": None if i < 3 else "M"}
+        for i in range(10)
+    ]
     strict = replace(PILOT, max_bad_row_share=0.2)
     with pytest.raises(BatchRejected, match=r"pilot tdz_corviale.*3 of 10 records invalid \(30%\)"):
         validate_batch(strict, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
@@ -117,7 +120,10 @@ def test_empty_batch_is_valid_and_empty(tmp_path: Path) -> None:
 
 
 def test_chunks_see_the_same_rules_as_one_batch(tmp_path: Path) -> None:
-    records = [GOOD | {"id_iscrizione": f"E{i}", "sesso": None if i % 7 == 0 else "M"} for i in range(40)]
+    records = [
+        GOOD | {"id_iscrizione": f"E{i}", "codice_progetto": f"P-{i}", "sesso": None if i % 7 == 0 else "M"}
+        for i in range(40)
+    ]
     summary = validate_batch(
         PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF, chunk_size=9
     )
@@ -135,6 +141,100 @@ def test_a_required_field_absent_from_every_record_refuses_the_batch(tmp_path: P
 
 
 def test_failures_are_counted_per_rule(tmp_path: Path) -> None:
-    records = [GOOD | {"id_iscrizione": f"E{i}", "titolo_studio": 11 if i < 2 else 3} for i in range(12)]
+    records = [
+        GOOD | {"id_iscrizione": f"E{i}", "codice_progetto": f"P-{i}", "titolo_studio": 11 if i < 2 else 3}
+        for i in range(12)
+    ]
     summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
     assert summary.failures_by_rule == {"education_domain": 2}
+
+
+def test_a_duplicate_entry_is_quarantined_in_every_copy_across_chunks(tmp_path: Path) -> None:
+    # Same codice fiscale, operation and entry date under two enrolment ids, four chunks apart.
+    others = [GOOD | {"id_iscrizione": f"E{i}", "codice_progetto": f"P-{i}"} for i in range(18)]
+    copy = GOOD | {"codice_progetto": "P-DUP", "data_uscita": None}
+    records = [
+        copy | {"id_iscrizione": "D1"},
+        *others,
+        copy | {"id_iscrizione": "D2", "data_uscita": "2024-03-01"},
+    ]
+    summary = validate_batch(
+        PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF, chunk_size=5
+    )
+    assert (summary.received, summary.valid, summary.quarantined) == (20, 18, 2)
+    entries = [json.loads(line) for line in Path(summary.quarantine_path).read_text().splitlines()]
+    assert [e["record_id"] for e in entries] == ["D1", "D2"]
+    for entry in entries:
+        assert entry["failed_rules"] == ["duplicate_entry"]
+        assert entry["reason"] == (
+            "the same person entered the same operation on the same date under more than one"
+            " enrolment id in this batch (operation_id='P-DUP', entry_date='2024-02-01': 2 enrolments)"
+        )
+    assert summary.failures_by_rule == {"duplicate_entry": 2}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"data_ingresso": "2024-09-01", "data_uscita": None}, {"codice_progetto": "P-OTHER"}],
+    ids=["re-entry on a later date", "another operation"],
+)
+def test_the_same_person_may_enter_again_later_or_elsewhere(tmp_path: Path, change: dict) -> None:
+    records = [GOOD | {"id_iscrizione": "A"}, GOOD | {"id_iscrizione": "B"} | change]
+    summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
+    assert (summary.received, summary.valid, summary.quarantined) == (2, 2, 0)
+
+
+def test_a_duplicate_entry_needs_the_same_person(tmp_path: Path) -> None:
+    other_person = {"codice_fiscale": "BNCGLI90A41H501E", "sesso": "F", "data_nascita": "1990-01-01"}
+    records = [GOOD | {"id_iscrizione": "A"}, GOOD | {"id_iscrizione": "B"} | other_person]
+    summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
+    assert (summary.received, summary.valid, summary.quarantined) == (2, 2, 0)
+
+
+# Freshness: TdZ enrolments may be at most 45 days stale (config/pilots.yaml): with the interval
+# ending on AS_OF (2026-06-30), the newest record must have changed on or after 2026-05-16 00:00 UTC.
+def _updated(stamps: list[str]) -> list[dict]:
+    return [
+        GOOD | {"id_iscrizione": f"E{i}", "codice_progetto": f"P-{i}", "aggiornato_il": stamp}
+        for i, stamp in enumerate(stamps)
+    ]
+
+
+def test_the_freshness_limit_is_read_from_the_registry() -> None:
+    assert PILOT.entities["participant_enrolments"].max_staleness_days == 45
+
+
+@pytest.mark.parametrize("newest", ["2026-05-16T00:00:00Z", "2026-06-29T10:00:00Z"])
+def test_a_batch_whose_newest_record_is_within_the_limit_passes(tmp_path: Path, newest: str) -> None:
+    # Only the last of four chunks holds a recent record: the batch's newest decides, not a chunk's.
+    stamps = ["2025-01-10T08:00:00Z"] * 15 + [newest]
+    summary = validate_batch(
+        PILOT, "participant_enrolments", write_batch(tmp_path, _updated(stamps)), KEY, AS_OF, chunk_size=4
+    )
+    assert (summary.received, summary.valid) == (16, 16)
+
+
+def test_a_stale_batch_is_refused_whole(tmp_path: Path) -> None:
+    stamps = ["2025-01-10T08:00:00Z"] * 15 + ["2026-05-15T23:59:59Z"]
+    with pytest.raises(BatchRejected) as refused:
+        validate_batch(
+            PILOT, "participant_enrolments", write_batch(tmp_path, _updated(stamps)), KEY, AS_OF, chunk_size=4
+        )
+    assert str(refused.value) == (
+        "pilot tdz_corviale, participant_enrolments from /api/v1/partecipanti: batch refused, nothing"
+        " loaded: batch_fresh: stale batch: its newest record was last changed before the pilot's"
+        " freshness limit (newest: 2026-05-15 23:59:59+00:00, limit: 2026-05-16 00:00:00+00:00)"
+    )
+
+
+def test_a_batch_that_never_says_when_records_changed_is_not_judged_stale(tmp_path: Path) -> None:
+    summary = validate_batch(
+        PILOT, "participant_enrolments", write_batch(tmp_path, _updated([None] * 3)), KEY, AS_OF
+    )
+    assert summary.valid == 3
+
+
+def test_the_same_enrolment_id_sent_twice_is_left_to_the_landing_id_rule(tmp_path: Path) -> None:
+    records = [GOOD | {"id_iscrizione": "A"}, GOOD | {"id_iscrizione": "A", "data_uscita": None}]
+    summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
+    assert (summary.valid, summary.quarantined) == (2, 0)

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 from typing import IO, TYPE_CHECKING, Any
 
@@ -23,11 +23,15 @@ from osservatorio.privacy.pseudonymise import person_key
 from osservatorio.registry import known_comuni
 from osservatorio.validate.canonical import ROW, SHAPE_ERRORS, SOURCE, TYPE_ERRORS, from_envelopes
 from osservatorio.validate.derived import PROGRAMME_PERIOD, TAX_CODE_MISMATCH, add_derived_columns
-from osservatorio.validate.suite import RowFailure, SuiteRunner
+from osservatorio.validate.duplicate_entries import DUPLICATE_ENTRIES, duplicate_entry_counts, entry_counts
+from osservatorio.validate.duplicate_entries import RECORD_TYPE as ENTRY_RECORD_TYPE
+from osservatorio.validate.suite import ChunkMaximum, RowFailure, SuiteRunner
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
+
+    from great_expectations.core import ExpectationSuiteValidationResult
 
     from osservatorio.registry import EntitySource, Pilot
 
@@ -73,6 +77,39 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return value
+
+
+def fresh_since(source: EntitySource, as_of: date) -> datetime | None:
+    """Oldest acceptable `source_updated_at` for the newest record of a batch (freshness gate)."""
+    if source.max_staleness_days is None:
+        return None
+    return datetime.combine(as_of, time(), tzinfo=UTC) - timedelta(days=source.max_staleness_days)
+
+
+def _failed_batch_maxima(chunk_maxima: list[ChunkMaximum]) -> dict[str, str]:
+    """`batch_max` gates the batch fails (rule -> message): no chunk reached the bound although
+    some chunk had values (a batch that never fills the column is not judged)."""
+    failures = {}
+    for rule in dict.fromkeys(m.rule for m in chunk_maxima):
+        outcomes = [m for m in chunk_maxima if m.rule == rule]
+        observed = [m.observed for m in outcomes if m.observed is not None]
+        if observed and not any(m.success for m in outcomes):
+            bound = outcomes[0].bound
+            failures[rule] = f"{rule}: {outcomes[0].reason} (newest: {max(observed)}, limit: {bound})"
+    return failures
+
+
+def _result_meta(pilot: Pilot, entity: str, as_of: date, spec: dict[str, Any]) -> dict[str, Any]:
+    """What the Data Docs page says about the batch (GX result `meta`)."""
+    return {
+        "active_batch_definition": {
+            "datasource_name": pilot.pilot_id,
+            "data_connector_name": pilot.channel,
+            "data_asset_name": entity,
+            "batch_identifiers": {"as_of": as_of.isoformat()},
+        },
+        "batch_spec": {"pilot": pilot.pilot_id, "record_type": entity} | spec,
+    }
 
 
 def _chunks(lines: IO[str], size: int) -> Iterator[list[str]]:
@@ -129,6 +166,11 @@ class _BatchWriter:
             self.quarantined += 1
 
     def _reason(self, failure: RowFailure, values: dict[str, Any]) -> str:
+        if failure.column == DUPLICATE_ENTRIES:
+            return (
+                f"{failure.reason} (operation_id={_jsonable(values['operation_id'])!r},"
+                f" entry_date={_jsonable(values['entry_date'])!r}: {values[DUPLICATE_ENTRIES]} enrolments)"
+            )
         if failure.column is None or failure.column in (
             *self.identifiers,
             TYPE_ERRORS,
@@ -141,9 +183,18 @@ class _BatchWriter:
 
 
 def validate_batch(
-    pilot: Pilot, entity: str, extracted: Path, secret_key: str, as_of: date, chunk_size: int = CHUNK_SIZE
+    pilot: Pilot,
+    entity: str,
+    extracted: Path,
+    secret_key: str,
+    as_of: date,
+    chunk_size: int = CHUNK_SIZE,
+    publish: Callable[[ExpectationSuiteValidationResult], object] | None = None,
 ) -> ValidationSummary:
-    """`as_of` is the end of the batch's data interval: a record dated after it is in the future."""
+    """`as_of` is the end of the batch's data interval: a record dated after it is in the future.
+
+    `publish` receives the batch's GX result (all chunks folded), refused batches included: it
+    renders the Data Docs page, where a refused batch needs looking at most."""
     source = pilot.entities[entity]
     contract = load_record_type(entity)
     where = f"pilot {pilot.pilot_id}, {entity} from {source.path or source.file_pattern}"
@@ -155,48 +206,73 @@ def validate_batch(
         "known_comuni": sorted(known_comuni()),
         "period_start": PROGRAMME_PERIOD[0],
         "period_end": PROGRAMME_PERIOD[1],
+        "fresh_since": fresh_since(source, as_of),
     }
+    chunk_maxima: list[ChunkMaximum] = []
     received = 0
     failures_by_rule: Counter[str] = Counter()
     required = [f.name for f in contract.fields if f.required]
-    with (
-        extracted.open(encoding="utf-8") as lines,
-        valid_path.open("w", encoding="utf-8") as good,
-        quarantine_path.open("w", encoding="utf-8") as bad,
-    ):
-        writer = _BatchWriter(pilot, entity, secret_key, good, bad)
-        for chunk in _chunks(lines, chunk_size):
-            envelopes = [json.loads(line) for line in chunk]  # parsed once, used three times
-            if missing := _missing_required_fields(envelopes, source, required):
-                raise BatchRejected(
-                    f"{where}: batch refused, nothing loaded: required field(s) absent from every"
-                    f" record: {', '.join(missing)} (did the pilot change its format?)"
+    repeated: dict[int, int] | None = None
+    if entity == ENTRY_RECORD_TYPE:
+        with extracted.open(encoding="utf-8") as lines:
+            repeated = duplicate_entry_counts(lines, source)
+    refusal: str | None = None
+    try:
+        with (
+            extracted.open(encoding="utf-8") as lines,
+            valid_path.open("w", encoding="utf-8") as good,
+            quarantine_path.open("w", encoding="utf-8") as bad,
+        ):
+            writer = _BatchWriter(pilot, entity, secret_key, good, bad)
+            for chunk in _chunks(lines, chunk_size):
+                envelopes = [json.loads(line) for line in chunk]  # parsed once per chunk
+                if missing := _missing_required_fields(envelopes, source, required):
+                    raise BatchRejected(
+                        f"{where}: batch refused, nothing loaded: required field(s) absent from every"
+                        f" record: {', '.join(missing)} (did the pilot change its format?)"
+                    )
+                runner = runner or SuiteRunner(entity)
+                frame = from_envelopes(envelopes, source, contract, pilot.formats, first_row=received)
+                add_derived_columns(frame, entity)
+                if repeated is not None:
+                    frame[DUPLICATE_ENTRIES] = pd.array(
+                        entry_counts(envelopes, source, repeated), dtype="Int64"
+                    )
+                outcome = runner.run(frame, parameters)
+                if outcome.batch_failures:
+                    raise BatchRejected(
+                        f"{where}: batch refused, nothing loaded: " + "; ".join(outcome.batch_failures)
+                    )
+                chunk_maxima += outcome.chunk_maxima
+                writer.write(frame, envelopes, outcome.row_failures)
+                failures_by_rule.update(
+                    f.rule for failures in outcome.row_failures.values() for f in failures
                 )
-            runner = runner or SuiteRunner(entity)
-            frame = from_envelopes(envelopes, source, contract, pilot.formats, first_row=received)
-            add_derived_columns(frame, entity)
-            outcome = runner.run(frame, parameters)
-            if outcome.batch_failures:
-                raise BatchRejected(
-                    f"{where}: batch refused, nothing loaded: " + "; ".join(outcome.batch_failures)
-                )
-            writer.write(frame, envelopes, outcome.row_failures)
-            failures_by_rule.update(f.rule for failures in outcome.row_failures.values() for f in failures)
-            received += len(frame)
-    summary = ValidationSummary(
-        str(valid_path),
-        str(quarantine_path),
-        received,
-        writer.valid,
-        writer.quarantined,
-        dict(failures_by_rule),
-    )
-    if summary.received != summary.valid + summary.quarantined:
-        raise RuntimeError(f"{where}: records lost in validation: {asdict(summary)}")
-    bad_share = summary.quarantined / max(summary.received, 1)
-    if bad_share > pilot.max_bad_row_share:
-        raise BatchRejected(
-            f"{where}: {summary.quarantined} of {summary.received} records invalid ({bad_share:.0%}),"
-            f" above the pilot's limit of {pilot.max_bad_row_share:.0%}: batch refused, nothing loaded"
+                received += len(frame)
+        summary = ValidationSummary(
+            str(valid_path),
+            str(quarantine_path),
+            received,
+            writer.valid,
+            writer.quarantined,
+            dict(failures_by_rule),
         )
-    return summary
+        if summary.received != summary.valid + summary.quarantined:
+            raise RuntimeError(f"{where}: records lost in validation: {asdict(summary)}")
+        if stale := _failed_batch_maxima(chunk_maxima):
+            raise BatchRejected(f"{where}: batch refused, nothing loaded: " + "; ".join(stale.values()))
+        bad_share = summary.quarantined / max(summary.received, 1)
+        if bad_share > pilot.max_bad_row_share:
+            raise BatchRejected(
+                f"{where}: {summary.quarantined} of {summary.received} records invalid ({bad_share:.0%}),"
+                f" above the pilot's limit of {pilot.max_bad_row_share:.0%}: batch refused, nothing loaded"
+            )
+        return summary
+    except BatchRejected as refused:
+        refusal = str(refused)
+        raise
+    finally:
+        if publish is not None and runner is not None:
+            decided = {m.rule: m.rule not in _failed_batch_maxima(chunk_maxima) for m in chunk_maxima}
+            spec = {"source": where, "received": received, "refused": refusal}
+            publish(runner.fold.batch_result(decided, _result_meta(pilot, entity, as_of, spec)))

@@ -2,6 +2,9 @@
 
 Row-level expectations name the rows that fail (by `_row`), each with the rule and the reason
 kept in the expectation's `meta`; table-level failures (empty batch, ...) fail the batch.
+An expectation with `meta.gate = "batch_max"` bounds the batch's maximum from below (freshness):
+a chunk below the bound proves nothing, so each chunk's outcome is kept and the batch decides
+once all chunks are seen (its maximum is the largest chunk maximum).
 """
 
 from __future__ import annotations
@@ -9,13 +12,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import pandas as pd
+
+from osservatorio.contract import record_type as load_record_type
 from osservatorio.paths import EXPECTATIONS_DIR
 from osservatorio.validate.canonical import ROW
-
-if TYPE_CHECKING:
-    import pandas as pd
+from osservatorio.validate.data_docs import BatchResultFold
 
 TABLE_LEVEL = {"expect_table_row_count_to_be_between", "expect_table_columns_to_match_set"}
 
@@ -27,10 +31,22 @@ class RowFailure:
     column: str | None
 
 
+@dataclass(frozen=True)
+class ChunkMaximum:
+    """One chunk's outcome of a `batch_max` gate: whether its maximum reached the bound."""
+
+    rule: str
+    reason: str
+    success: bool
+    observed: Any  # the chunk's maximum (None when the chunk holds no value)
+    bound: Any  # the lower bound it had to reach
+
+
 @dataclass
 class SuiteOutcome:
     row_failures: dict[int, list[RowFailure]] = field(default_factory=dict)
     batch_failures: list[str] = field(default_factory=list)
+    chunk_maxima: list[ChunkMaximum] = field(default_factory=list)
     statistics: dict[str, Any] = field(default_factory=dict)
 
 
@@ -40,7 +56,9 @@ def load_suite_definition(record_type: str) -> dict[str, Any]:
 
 
 class SuiteRunner:
-    """One GX context and validation definition per record type, reused for every chunk."""
+    """One GX context and validation definition per record type, reused for every chunk.
+
+    Every chunk's result is folded into `fold`, the result of the whole batch (for Data Docs)."""
 
     def __init__(self, record_type: str) -> None:
         import great_expectations as gx
@@ -58,6 +76,8 @@ class SuiteRunner:
         suite = context.suites.add(
             gx.ExpectationSuite(name=definition["name"], expectations=definition["expectations"])
         )
+        identifiers = {f.name for f in load_record_type(record_type).fields if f.direct_identifier}
+        self.fold = BatchResultFold(hidden_columns=identifiers)
         self._validation = context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{record_type}_validation", data=batch, suite=suite)
         )
@@ -69,13 +89,22 @@ class SuiteRunner:
             expectation_parameters=parameters,
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
         )
+        self.fold.add(result)
         outcome = SuiteOutcome(statistics=dict(result.statistics))
         for expectation in result.results:
-            if expectation.success:
-                continue
             config = expectation.expectation_config
             meta = config.meta or {}
             rule, reason = meta.get("rule", config.type), meta.get("reason", config.type)
+            if meta.get("gate") == "batch_max" and not expectation.exception_info.get("raised_exception"):
+                observed = expectation.result.get("observed_value")
+                observed = None if observed is None or pd.isna(observed) else observed
+                bound = config.kwargs.get("min_value")
+                if isinstance(bound, dict):  # {"$PARAMETER": name}
+                    bound = parameters.get(bound["$PARAMETER"])
+                outcome.chunk_maxima.append(ChunkMaximum(rule, reason, expectation.success, observed, bound))
+                continue
+            if expectation.success:
+                continue
             if config.type in TABLE_LEVEL or expectation.exception_info.get("raised_exception"):
                 detail = expectation.exception_info.get("exception_message") or expectation.result.get(
                     "observed_value"
