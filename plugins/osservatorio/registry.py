@@ -67,6 +67,9 @@ class EntitySource:
     # Batch freshness gate: the newest `source_updated_at` of a batch may be at most this many
     # days older than the end of its data interval (None: record type not checked).
     max_staleness_days: int | None = None
+    # Source fields deliberately not read (names, fields outside the contract): any other field
+    # the registry does not map is unknown and refuses the batch (the pilot changed its format).
+    ignored: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ def _entity(pilot_id: str, channel: str, name: str, spec: dict[str, Any]) -> Ent
         file_pattern=spec.get("file_pattern"),
         page_size=int(spec.get("page_size", 500)),
         max_staleness_days=int(spec["max_staleness_days"]) if "max_staleness_days" in spec else None,
+        ignored=tuple(str(name) for name in spec.get("ignored") or ()),
     )
     needed = "file_pattern" if channel in FILE_CHANNELS else "path"
     if getattr(source, needed) is None:

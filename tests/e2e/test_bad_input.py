@@ -310,6 +310,18 @@ MALFORMED = {
         lambda p: p.write_text(" ".join(CAL.values()) + "\n", encoding="utf-8"),
         "lacks mapped column",
     ),
+    "csv_unknown_column": (
+        CSV_PILOT,
+        "partecipanti_7.csv",
+        lambda p: p.write_text(";".join([*CAL.values(), "Nome", "Cognome", "Codice ISEE"]) + "\n"),
+        "header has unknown column(s) 'Codice ISEE'",
+    ),
+    "xlsx_unknown_column": (
+        XLSX_PILOT,
+        "PRATICO_partecipanti_4.xlsx",
+        lambda p: _xlsx(p, [["Titolo"], [*ZOT.values(), "Nome", "Cognome", "ISEE (€)", "Note"]]),
+        "header has unknown column(s) 'Note'",
+    ),
     "xlsx_not_a_zip": (
         XLSX_PILOT,
         "PRATICO_partecipanti_1.xlsx",

@@ -238,3 +238,16 @@ def test_the_same_enrolment_id_sent_twice_is_left_to_the_landing_id_rule(tmp_pat
     records = [GOOD | {"id_iscrizione": "A"}, GOOD | {"id_iscrizione": "A", "data_uscita": None}]
     summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
     assert (summary.valid, summary.quarantined) == (2, 0)
+
+
+def test_a_field_neither_mapped_nor_ignored_refuses_the_batch(tmp_path: Path) -> None:
+    # nome and cognome come with every TdZ record: ignored in the registry, never read.
+    records = [GOOD | {"id_iscrizione": f"E{i}", "codice_progetto": f"P-{i}"} for i in range(5)]
+    records[3] |= {"cittadinanza": "IT"}
+    with pytest.raises(BatchRejected) as refused:
+        validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
+    assert str(refused.value) == (
+        "pilot tdz_corviale, participant_enrolments from /api/v1/partecipanti: batch refused, nothing"
+        " loaded: unknown field(s) 'cittadinanza' (first in page 1 #3): neither mapped nor ignored in"
+        " config/pilots.yaml (did the pilot change its format?)"
+    )

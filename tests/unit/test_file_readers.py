@@ -36,11 +36,14 @@ FIELDS = {
     "amount": "Importo (€)",
     "source_updated_at": "Ultima modifica",
 }
-HEADER = [*FIELDS.values(), "Attività / note"]  # one column the registry does not map
+NOTES = "Attività / note"  # read as the pilot sends it, but mapped onto nothing (registry `ignored`)
+HEADER = [*FIELDS.values(), NOTES]
 
 
-def file_pilot(channel: str, pattern: str, fields: dict[str, str] = FIELDS) -> tuple[Pilot, EntitySource]:
-    source = EntitySource(entity="expenditures", fields=fields, file_pattern=pattern)
+def file_pilot(
+    channel: str, pattern: str, fields: dict[str, str] = FIELDS, ignored: tuple[str, ...] = (NOTES,)
+) -> tuple[Pilot, EntitySource]:
+    source = EntitySource(entity="expenditures", fields=fields, file_pattern=pattern, ignored=ignored)
     pilot = Pilot(
         pilot_id="test_file_pilot",
         name="Test file pilot",
@@ -219,6 +222,27 @@ def test_header_missing_mapped_columns_names_them(tmp_path: Path, inbox: Path) -
     message = str(rejected.value)
     assert "file spese.csv, line 1" in message
     assert "'Data dichiarazione', 'Importo (€)'" in message
+
+
+@pytest.mark.parametrize(("channel", "pattern"), [("csv_drop", "*.csv"), ("xlsx_drop", "*.xlsx")])
+def test_a_column_neither_mapped_nor_ignored_refuses_the_file(
+    tmp_path: Path, inbox: Path, channel: str, pattern: str
+) -> None:
+    # The same header is fine while the registry lists the notes column as ignored.
+    header = [*HEADER, "Codice ISEE"]
+    row = ["S1", "PRJ-1", "03/02/2026", "1,00", "", "nota", "X"]
+    if channel == "csv_drop":
+        write_csv(inbox / "spese.csv", [header, row])
+    else:
+        write_xlsx(inbox / "spese.xlsx", [*TITLE_BLOCK, header, row])
+    assert extract(tmp_path, channel, pattern, ignored=(NOTES, "Codice ISEE")).received == 1
+    name = f"spese.{pattern[2:]}"
+    with pytest.raises(FileRejected) as rejected:
+        extract(tmp_path, channel, pattern)
+    assert str(rejected.value).startswith(f"pilot test_file_pilot: file {name}")
+    assert str(rejected.value).endswith(
+        "header has unknown column(s) 'Codice ISEE': neither mapped nor ignored in config/pilots.yaml"
+    )
 
 
 def test_malformed_quoting_is_rejected_with_its_line(tmp_path: Path, inbox: Path) -> None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from osservatorio.contract import record_type
 from osservatorio.extract.csv_reader import iter_csv_records, sniff_csv
-from osservatorio.extract.file_table import UnreadableFile
+from osservatorio.extract.file_table import UnreadableFile, refuse_unknown_columns
 from osservatorio.extract.xlsx_reader import iter_xlsx_records
 from osservatorio.extract.xlsx_values import CellFormatter
 
@@ -80,10 +80,12 @@ def _records(
     """(rows, encoding, delimiter) of one file, by the pilot's channel."""
     if pilot.channel == "csv_drop":
         encoding, delimiter, columns = sniff_csv(path, mapped)
+        refuse_unknown_columns(columns, [*mapped, *source.ignored])
         return iter_csv_records(path, encoding, delimiter, columns), encoding, delimiter
     if pilot.channel == "xlsx_drop":
         formatter = CellFormatter(pilot.formats, _column_kinds(source))
-        return iter_xlsx_records(path, mapped, source.entity, formatter), None, None
+        rows = iter_xlsx_records(path, mapped, source.entity, formatter, ignored=source.ignored)
+        return rows, None, None
     raise ValueError(f"pilot {pilot.pilot_id}: channel {pilot.channel!r} is not a file channel")
 
 

@@ -85,6 +85,16 @@ def resolve_columns(cells: Sequence[object], mapped: Sequence[str]) -> Columns:
     return Columns(tuple(keys))
 
 
+def refuse_unknown_columns(columns: Columns, known: Sequence[str]) -> None:
+    """A named header cell the registry neither maps nor ignores: the pilot changed its format."""
+    allowed = {header_key(name) for name in known}
+    if unknown := [k for k in columns.keys if k is not None and header_key(k) not in allowed]:
+        raise UnreadableFile(
+            f"header has unknown column(s) {', '.join(repr(k) for k in unknown)}:"
+            " neither mapped nor ignored in config/pilots.yaml"
+        )
+
+
 def to_record(columns: Columns, cells: Sequence[Any]) -> dict[str, Any]:
     """One data row as a record: blank cells null, ragged rows kept and marked (see module doc)."""
     keys = columns.keys

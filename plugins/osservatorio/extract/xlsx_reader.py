@@ -18,6 +18,7 @@ from osservatorio.extract.file_table import (
     header_key,
     header_matches,
     is_blank,
+    refuse_unknown_columns,
     resolve_columns,
     to_record,
 )
@@ -42,7 +43,7 @@ def _sheet(workbook: Any, entity: str) -> ReadOnlyWorksheet:
 
 
 def iter_xlsx_records(
-    path: Path, mapped: Sequence[str], entity: str, cells: CellFormatter
+    path: Path, mapped: Sequence[str], entity: str, cells: CellFormatter, ignored: Sequence[str] = ()
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield ("row <n>", record) for every data row; raises UnreadableFile before any row if the
     workbook cannot be read or has no header row."""
@@ -67,6 +68,7 @@ def iter_xlsx_records(
                         break
                     if header_matches(values, mapped) * 2 >= len(mapped) and not is_blank(values):
                         columns = resolve_columns(values, mapped)
+                        refuse_unknown_columns(columns, [*mapped, *ignored])
                     continue
                 if is_blank(values):
                     continue

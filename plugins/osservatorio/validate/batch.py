@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 import pandas as pd
 
 from osservatorio.contract import record_type as load_record_type
+from osservatorio.extract.file_table import header_key
 from osservatorio.privacy.pseudonymise import person_key
 from osservatorio.registry import known_comuni
 from osservatorio.validate.canonical import ROW, SHAPE_ERRORS, SOURCE, TYPE_ERRORS, from_envelopes
@@ -52,16 +53,26 @@ class ValidationSummary:
     failures_by_rule: dict[str, int]  # kept in raw.validation_results: data quality over time
 
 
-def _missing_required_fields(envelopes: list[dict], source: EntitySource, required: list[str]) -> list[str]:
-    """Required fields that no record of the chunk carries at all: the pilot's format changed."""
+def _structure_errors(envelopes: list[dict], source: EntitySource, required: list[str]) -> list[str]:
+    """The pilot changed its format: a required field no record of the chunk carries at all, or a
+    field the registry neither maps nor ignores (named with the first record that has it)."""
     present: set[str] = set()
     for envelope in envelopes:
         present.update(envelope["record"])
-    return [
+    errors = []
+    if missing := [
         f"{source.fields[name]} ({name})"
         for name in required
         if name in source.fields and source.fields[name] not in present
-    ]
+    ]:
+        errors.append(f"required field(s) absent from every record: {', '.join(missing)}")
+    # Keys starting with "_" are the file readers' own marks (cells beyond the header, ...).
+    known = {header_key(name) for name in (*source.fields.values(), *source.ignored)}
+    if unknown := sorted(k for k in present if not k.startswith("_") and header_key(k) not in known):
+        first = {k: next(e["source"] for e in envelopes if k in e["record"]) for k in unknown}
+        listed = ", ".join(f"{k!r} (first in {where})" for k, where in first.items())
+        errors.append(f"unknown field(s) {listed}: neither mapped nor ignored in config/pilots.yaml")
+    return errors
 
 
 def record_hash(record: dict[str, Any]) -> str:
@@ -226,10 +237,10 @@ def validate_batch(
             writer = _BatchWriter(pilot, entity, secret_key, good, bad)
             for chunk in _chunks(lines, chunk_size):
                 envelopes = [json.loads(line) for line in chunk]  # parsed once per chunk
-                if missing := _missing_required_fields(envelopes, source, required):
+                if wrong := _structure_errors(envelopes, source, required):
                     raise BatchRejected(
-                        f"{where}: batch refused, nothing loaded: required field(s) absent from every"
-                        f" record: {', '.join(missing)} (did the pilot change its format?)"
+                        f"{where}: batch refused, nothing loaded: {'; '.join(wrong)}"
+                        " (did the pilot change its format?)"
                     )
                 runner = runner or SuiteRunner(entity)
                 frame = from_envelopes(envelopes, source, contract, pilot.formats, first_row=received)
