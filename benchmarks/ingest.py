@@ -15,13 +15,13 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from typing import TYPE_CHECKING
 
 from osservatorio.paths import state_dir
+from pilot_systems.ports import free_port, wait_for_port
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -50,12 +50,6 @@ def run_stage(args: list[str]) -> dict:
     return json.loads(output.strip().splitlines()[-1]) | {"peak_rss_mb": usage.ru_maxrss / 1024}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def bench_channel(channel: str, pilot: str, size: int, work: Path, warehouse: str) -> list[dict]:
     work.mkdir(parents=True, exist_ok=True)
     common = ["--pilot", pilot, "--work", str(work)]
@@ -82,11 +76,7 @@ def bench_channel(channel: str, pilot: str, size: int, work: Path, warehouse: st
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            for _ in range(100):
-                with socket.socket() as s:
-                    if s.connect_ex(("127.0.0.1", port)) == 0:
-                        break
-                time.sleep(0.1)
+            wait_for_port(port, timeout=10)
             source = ["--base-url", f"http://127.0.0.1:{port}/{pilot}", "--token", TOKEN]
             floor = run_stage(["floor-fetch", "--pilot", pilot, *source])
         else:

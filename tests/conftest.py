@@ -4,15 +4,15 @@ the project's real PostgreSQL, and the simulated pilot systems served over real 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from pilot_systems.ports import free_port, wait_for_port
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -27,12 +27,6 @@ SIM_DEFECT_RATE = 0.1
 SIM_TODAY = "2026-11-20"
 SIM_TOKEN = "local-test-pilot-token"
 FILE_PILOTS = {"cal_adda_martesana": "utf-8-sig", "zot_pratico": "cp1252"}  # CSV encoding (XLSX: unused)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def load_env(overrides: dict[str, str]) -> dict[str, str]:
@@ -125,13 +119,7 @@ def pilot_systems(test_env: TestEnv, pilots_port: int) -> Iterator[str]:
          *common, "--today", SIM_TODAY],
         cwd=REPO, env=test_env.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", pilots_port)) == 0:
-                break
-        time.sleep(0.1)
-    else:
+    if not wait_for_port(pilots_port):
         proc.kill()
         pytest.fail(f"simulated pilot systems did not start: {proc.stdout.read() if proc.stdout else ''}")
     yield test_env.pilots_url

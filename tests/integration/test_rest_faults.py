@@ -6,7 +6,6 @@ and reruns the landed set equals the source set exactly: same ids, same content 
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -23,7 +22,8 @@ from osservatorio.extract.rest_api import extract_rest, make_session
 from osservatorio.land.warehouse import batch_for, land_batch, watermark_before
 from osservatorio.registry import load_registry
 from osservatorio.validate.batch import validate_batch
-from tests.conftest import REPO, TestEnv, free_port
+from pilot_systems.ports import free_port, wait_for_port
+from tests.conftest import REPO, TestEnv
 
 pytestmark = pytest.mark.integration
 TOKEN = "fault-test-token"
@@ -40,11 +40,7 @@ def server(test_env: TestEnv) -> str:
          "--token", TOKEN, "--defect-rate", "0", "--pilots", ",".join(PILOTS)],
         cwd=REPO, env=test_env.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    for _ in range(100):
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.1)
+    wait_for_port(port, timeout=10)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=10)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -12,8 +11,9 @@ from typing import TYPE_CHECKING
 import pytest
 import requests
 
+from pilot_systems.ports import free_port, wait_for_port
 from pilot_systems.system import PilotSystem
-from tests.pilot_systems.conftest import DEFECT_RATE, SEED, SIZE, TOKEN, free_port, start
+from tests.pilot_systems.conftest import DEFECT_RATE, SEED, SIZE, TOKEN, start
 
 if TYPE_CHECKING:
     from tests.pilot_systems.conftest import Server
@@ -240,12 +240,7 @@ def test_the_cli_still_starts_with_the_original_flags() -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
+        wait_for_port(port)
         body = requests.get(
             f"http://127.0.0.1:{port}{TDZ}/partecipanti",
             timeout=5,

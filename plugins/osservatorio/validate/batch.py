@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 from typing import IO, TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from osservatorio.validate.canonical import ROW, SHAPE_ERRORS, SOURCE, TYPE_ERRO
 from osservatorio.validate.derived import PROGRAMME_PERIOD, TAX_CODE_MISMATCH, add_derived_columns
 from osservatorio.validate.duplicate_entries import DUPLICATE_ENTRIES, duplicate_entry_counts, entry_counts
 from osservatorio.validate.duplicate_entries import RECORD_TYPE as ENTRY_RECORD_TYPE
+from osservatorio.validate.json_values import json_value
 from osservatorio.validate.suite import ChunkMaximum, RowFailure, SuiteRunner
 
 if TYPE_CHECKING:
@@ -78,16 +79,6 @@ def _structure_errors(envelopes: list[dict], source: EntitySource, required: lis
 def record_hash(record: dict[str, Any]) -> str:
     """SHA-256 of the record as the pilot sent it (sorted keys): detects changed resends."""
     return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp | datetime | date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
 
 
 def fresh_since(source: EntitySource, as_of: date) -> datetime | None:
@@ -146,16 +137,16 @@ class _BatchWriter:
         data_columns = [c for c in frame.columns if not c.startswith("_") and c not in self.identifiers]
         for position, values in enumerate(frame.to_dict("records")):
             tax_code = values.get("tax_code")
-            keys = {"person_key": person_key(tax_code, self.secret_key)} if _jsonable(tax_code) else {}
+            keys = {"person_key": person_key(tax_code, self.secret_key)} if json_value(tax_code) else {}
             sent = originals[position]["record"]
             envelope = {
                 "source": values[SOURCE],
-                "record_id": _jsonable(values[self.key_field]),
+                "record_id": json_value(values[self.key_field]),
                 "hash": record_hash(sent),
             }
             failures = failures_by_row.get(values[ROW])
             if failures is None:
-                record = {c: _jsonable(values[c]) for c in data_columns} | keys
+                record = {c: json_value(values[c]) for c in data_columns} | keys
                 self.good.write(json.dumps(envelope | {"record": record}, ensure_ascii=False) + "\n")
                 self.valid += 1
                 continue
@@ -179,8 +170,8 @@ class _BatchWriter:
     def _reason(self, failure: RowFailure, values: dict[str, Any]) -> str:
         if failure.column == DUPLICATE_ENTRIES:
             return (
-                f"{failure.reason} (operation_id={_jsonable(values['operation_id'])!r},"
-                f" entry_date={_jsonable(values['entry_date'])!r}: {values[DUPLICATE_ENTRIES]} enrolments)"
+                f"{failure.reason} (operation_id={json_value(values['operation_id'])!r},"
+                f" entry_date={json_value(values['entry_date'])!r}: {values[DUPLICATE_ENTRIES]} enrolments)"
             )
         if failure.column is None or failure.column in (
             *self.identifiers,
@@ -189,8 +180,22 @@ class _BatchWriter:
             TAX_CODE_MISMATCH,
         ):
             return failure.reason  # never echo a codice fiscale into the quarantine
-        value = _jsonable(values.get(failure.column))
+        value = json_value(values.get(failure.column))
         return failure.reason if value is None else f"{failure.reason} ({failure.column}={value!r})"
+
+
+@dataclass
+class _Progress:
+    """What validation has seen so far, kept for the batch's Data Docs page even when refused."""
+
+    runner: SuiteRunner | None = None
+    received: int = 0
+    chunk_maxima: list[ChunkMaximum] = field(default_factory=list)
+
+
+def _where(pilot: Pilot, entity: str) -> str:
+    source = pilot.entities[entity]
+    return f"pilot {pilot.pilot_id}, {entity} from {source.path or source.file_pattern}"
 
 
 def validate_batch(
@@ -206,12 +211,35 @@ def validate_batch(
 
     `publish` receives the batch's GX result (all chunks folded), refused batches included: it
     renders the Data Docs page, where a refused batch needs looking at most."""
+    progress = _Progress()
+    refusal: str | None = None
+    try:
+        return _validate(pilot, entity, extracted, secret_key, as_of, chunk_size, progress)
+    except BatchRejected as refused:
+        refusal = str(refused)
+        raise
+    finally:
+        if publish is not None and progress.runner is not None:
+            failed = _failed_batch_maxima(progress.chunk_maxima)
+            decided = {m.rule: m.rule not in failed for m in progress.chunk_maxima}
+            spec = {"source": _where(pilot, entity), "received": progress.received, "refused": refusal}
+            publish(progress.runner.fold.batch_result(decided, _result_meta(pilot, entity, as_of, spec)))
+
+
+def _validate(
+    pilot: Pilot,
+    entity: str,
+    extracted: Path,
+    secret_key: str,
+    as_of: date,
+    chunk_size: int,
+    progress: _Progress,
+) -> ValidationSummary:
     source = pilot.entities[entity]
     contract = load_record_type(entity)
-    where = f"pilot {pilot.pilot_id}, {entity} from {source.path or source.file_pattern}"
+    where = _where(pilot, entity)
     valid_path = extracted.with_name(f"{entity}.valid.jsonl")
     quarantine_path = extracted.with_name(f"{entity}.quarantine.jsonl")
-    runner: SuiteRunner | None = None
     parameters = {
         "as_of": as_of,
         "known_comuni": sorted(known_comuni()),
@@ -219,71 +247,55 @@ def validate_batch(
         "period_end": PROGRAMME_PERIOD[1],
         "fresh_since": fresh_since(source, as_of),
     }
-    chunk_maxima: list[ChunkMaximum] = []
-    received = 0
     failures_by_rule: Counter[str] = Counter()
     required = [f.name for f in contract.fields if f.required]
     repeated: dict[int, int] | None = None
     if entity == ENTRY_RECORD_TYPE:
         with extracted.open(encoding="utf-8") as lines:
             repeated = duplicate_entry_counts(lines, source)
-    refusal: str | None = None
-    try:
-        with (
-            extracted.open(encoding="utf-8") as lines,
-            valid_path.open("w", encoding="utf-8") as good,
-            quarantine_path.open("w", encoding="utf-8") as bad,
-        ):
-            writer = _BatchWriter(pilot, entity, secret_key, good, bad)
-            for chunk in _chunks(lines, chunk_size):
-                envelopes = [json.loads(line) for line in chunk]  # parsed once per chunk
-                if wrong := _structure_errors(envelopes, source, required):
-                    raise BatchRejected(
-                        f"{where}: batch refused, nothing loaded: {'; '.join(wrong)}"
-                        " (did the pilot change its format?)"
-                    )
-                runner = runner or SuiteRunner(entity)
-                frame = from_envelopes(envelopes, source, contract, pilot.formats, first_row=received)
-                add_derived_columns(frame, entity)
-                if repeated is not None:
-                    frame[DUPLICATE_ENTRIES] = pd.array(
-                        entry_counts(envelopes, source, repeated), dtype="Int64"
-                    )
-                outcome = runner.run(frame, parameters)
-                if outcome.batch_failures:
-                    raise BatchRejected(
-                        f"{where}: batch refused, nothing loaded: " + "; ".join(outcome.batch_failures)
-                    )
-                chunk_maxima += outcome.chunk_maxima
-                writer.write(frame, envelopes, outcome.row_failures)
-                failures_by_rule.update(
-                    f.rule for failures in outcome.row_failures.values() for f in failures
+    with (
+        extracted.open(encoding="utf-8") as lines,
+        valid_path.open("w", encoding="utf-8") as good,
+        quarantine_path.open("w", encoding="utf-8") as bad,
+    ):
+        writer = _BatchWriter(pilot, entity, secret_key, good, bad)
+        for chunk in _chunks(lines, chunk_size):
+            envelopes = [json.loads(line) for line in chunk]  # parsed once per chunk
+            if wrong := _structure_errors(envelopes, source, required):
+                raise BatchRejected(
+                    f"{where}: batch refused, nothing loaded: {'; '.join(wrong)}"
+                    " (did the pilot change its format?)"
                 )
-                received += len(frame)
-        summary = ValidationSummary(
-            str(valid_path),
-            str(quarantine_path),
-            received,
-            writer.valid,
-            writer.quarantined,
-            dict(failures_by_rule),
+            progress.runner = runner = progress.runner or SuiteRunner(entity)
+            frame = from_envelopes(envelopes, source, contract, pilot.formats, first_row=progress.received)
+            add_derived_columns(frame, entity)
+            if repeated is not None:
+                frame[DUPLICATE_ENTRIES] = pd.array(entry_counts(envelopes, source, repeated), dtype="Int64")
+            outcome = runner.run(frame, parameters)
+            if outcome.batch_failures:
+                raise BatchRejected(
+                    f"{where}: batch refused, nothing loaded: " + "; ".join(outcome.batch_failures)
+                )
+            progress.chunk_maxima += outcome.chunk_maxima
+            writer.write(frame, envelopes, outcome.row_failures)
+            failures_by_rule.update(f.rule for row in outcome.row_failures.values() for f in row)
+            progress.received += len(frame)
+    summary = ValidationSummary(
+        str(valid_path),
+        str(quarantine_path),
+        progress.received,
+        writer.valid,
+        writer.quarantined,
+        dict(failures_by_rule),
+    )
+    if summary.received != summary.valid + summary.quarantined:
+        raise RuntimeError(f"{where}: records lost in validation: {asdict(summary)}")
+    if stale := _failed_batch_maxima(progress.chunk_maxima):
+        raise BatchRejected(f"{where}: batch refused, nothing loaded: " + "; ".join(stale.values()))
+    bad_share = summary.quarantined / max(summary.received, 1)
+    if bad_share > pilot.max_bad_row_share:
+        raise BatchRejected(
+            f"{where}: {summary.quarantined} of {summary.received} records invalid ({bad_share:.0%}),"
+            f" above the pilot's limit of {pilot.max_bad_row_share:.0%}: batch refused, nothing loaded"
         )
-        if summary.received != summary.valid + summary.quarantined:
-            raise RuntimeError(f"{where}: records lost in validation: {asdict(summary)}")
-        if stale := _failed_batch_maxima(chunk_maxima):
-            raise BatchRejected(f"{where}: batch refused, nothing loaded: " + "; ".join(stale.values()))
-        bad_share = summary.quarantined / max(summary.received, 1)
-        if bad_share > pilot.max_bad_row_share:
-            raise BatchRejected(
-                f"{where}: {summary.quarantined} of {summary.received} records invalid ({bad_share:.0%}),"
-                f" above the pilot's limit of {pilot.max_bad_row_share:.0%}: batch refused, nothing loaded"
-            )
-        return summary
-    except BatchRejected as refused:
-        refusal = str(refused)
-        raise
-    finally:
-        if publish is not None and runner is not None:
-            decided = {m.rule: m.rule not in _failed_batch_maxima(chunk_maxima) for m in chunk_maxima}
-            spec = {"source": where, "received": received, "refused": refusal}
-            publish(runner.fold.batch_result(decided, _result_meta(pilot, entity, as_of, spec)))
+    return summary

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from osservatorio.paths import state_dir
+from osservatorio.validate.json_values import json_value
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -97,7 +98,7 @@ class BatchResultFold:
                 ExpectationValidationResult(
                     success=success,
                     expectation_config=fold.config,
-                    result=_jsonable(result),
+                    result=json_value(result),
                     exception_info=fold.exception_info or NO_EXCEPTION,
                 )
             )
@@ -124,18 +125,6 @@ def _fold_observed(expectation_type: str, total: Any, chunk: dict[str, Any]) -> 
     if expectation_type == "expect_column_max_to_be_between":
         values = [v for v in (total, value) if v is not None and v == v]  # (NaT != NaT)
         return max(values) if values else None
-    return value
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
     return value
 
 
