@@ -6,12 +6,12 @@ VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: help setup install postgres stop airflow-init dbt-parse pilots pilots-stop demo ui data-docs test lint lock clean bench-ingest
+.PHONY: help setup install postgres migrate stop airflow-init dbt-parse pilots pilots-stop demo ui data-docs test lint lock clean bench-ingest backfill
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
-setup: install postgres airflow-init dbt-parse  ## everything a fresh clone needs: venv, PostgreSQL, Airflow metadata, dbt manifest
+setup: install postgres migrate airflow-init dbt-parse  ## everything a fresh clone needs: venv, PostgreSQL, raw schema, Airflow metadata, dbt manifest
 	@echo "setup done: 'make demo' runs the pipeline, 'make test' the tests"
 
 install: $(STAMP)  ## create .venv and install the locked dependencies
@@ -22,6 +22,9 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 postgres:  ## start (or reuse) the project's PostgreSQL on 127.0.0.1
 	@scripts/postgres.sh start
 
+migrate: install postgres  ## apply the warehouse's versioned raw-schema migrations (plugins/osservatorio/land/migrations)
+	@$(ENV) python -m osservatorio.land.migrate
+
 stop: pilots-stop  ## stop PostgreSQL and the simulated pilot systems
 	@scripts/postgres.sh stop
 
@@ -29,7 +32,10 @@ airflow-init: install postgres  ## migrate the Airflow metadata database
 	@$(ENV) scripts/airflow_init.sh
 
 dbt-parse: install  ## build the dbt manifest cosmos renders the DAG from
-	@$(ENV) cd dbt_project && dbt parse --quiet
+	@# cosmos reads a copy that only this target writes, atomically: any dbt command rewrites
+	@# target/manifest.json, and a DAG parsed during that write would read half a file.
+	@$(ENV) cd dbt_project && dbt parse --quiet && mkdir -p target/cosmos \
+	  && cp target/manifest.json target/cosmos/manifest.json.tmp && mv target/cosmos/manifest.json.tmp target/cosmos/manifest.json
 
 pilots: install  ## start the simulated pilot systems on 127.0.0.1 (background)
 	@$(ENV) scripts/pilots.sh start
@@ -43,10 +49,16 @@ demo: setup pilots  ## run the whole pipeline once on the simulated pilots and p
 ui: setup pilots  ## start the Airflow UI (api-server + scheduler + dag-processor) on 127.0.0.1
 	@$(ENV) scripts/airflow_ui.sh
 
-data-docs:  ## serve the GX Data Docs (one page per validated batch) on http://127.0.0.1:8809
+backfill:  ## backfill one DAG over days, one run at a time: make backfill DAG=ingest_tdz_corviale FROM=2026-11-01 TO=2026-11-07 (needs `make ui` running)
+	@test -n "$(DAG)" -a -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill DAG=<dag id> FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2; }
+	@# Airflow applies a backfill's own --max-active-runs (default 10), not the DAG's: pass the DAG's (1).
+	@$(ENV) airflow backfill create --dag-id "$(DAG)" --from-date "$(FROM)" --to-date "$(TO)" \
+	  --max-active-runs 1 --reprocess-behavior completed
+
+data-docs:  ## serve the GX Data Docs (one page per validated batch) on 127.0.0.1, port OSSERVATORIO_DATA_DOCS_PORT (8809)
 	@$(ENV) sh -c 'test -f "$${OSSERVATORIO_DATA_DOCS_DIR:-$$OSSERVATORIO_STATE_DIR/data_docs}/index.html" || { echo "no Data Docs yet: run make demo first"; exit 1; }; \
-	  echo "Data Docs on http://127.0.0.1:8809 (Ctrl-C to stop)"; \
-	  exec python -m http.server 8809 --bind 127.0.0.1 --directory "$${OSSERVATORIO_DATA_DOCS_DIR:-$$OSSERVATORIO_STATE_DIR/data_docs}"'
+	  echo "Data Docs on http://127.0.0.1:$$OSSERVATORIO_DATA_DOCS_PORT (Ctrl-C to stop)"; \
+	  exec python -m http.server "$$OSSERVATORIO_DATA_DOCS_PORT" --bind 127.0.0.1 --directory "$${OSSERVATORIO_DATA_DOCS_DIR:-$$OSSERVATORIO_STATE_DIR/data_docs}"'
 
 lint: install  ## ruff and sqlfluff
 	@$(ENV) ruff check . && ruff format --check . && sqlfluff lint dbt_project/models dbt_project/tests
@@ -57,7 +69,8 @@ test: setup lint  ## lint, then the whole test suite (unit, integration, dbt, DA
 lock: install  ## regenerate constraints.txt from the working venv
 	@{ head -n 2 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.tmp && mv constraints.tmp constraints.txt
 
-clean: stop  ## remove all generated state (venv, cluster, Airflow home, outputs)
+clean: pilots-stop  ## remove all generated state (venv, cluster wherever it lives, Airflow home, outputs)
+	@scripts/postgres.sh remove
 	@rm -rf .local $(VENV) dbt_project/target dbt_project/logs
 
 SIZES ?= 100000

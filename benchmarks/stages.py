@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,27 +40,20 @@ def main() -> None:
     started = time.perf_counter()
     records = 0
     if args.stage == "extract":
-        out = args.work / f"{args.entity}.source.jsonl"
-        if pilot.is_file_channel:
-            from osservatorio.extract.file_drop import extract_files
+        from osservatorio.channels import CHANNEL_TYPES
+        from osservatorio.manifest import BatchManifest, RunInterval
 
-            records = extract_files(pilot, source, args.inbox, out, set()).received
-        else:
-            from osservatorio.extract.rest_api import extract_rest, make_session
-
-            with make_session(args.token) as session:
-                records = extract_rest(
-                    session,
-                    args.base_url,
-                    source,
-                    pilot.api,
-                    out,
-                    None,
-                    source.fields.get("source_updated_at"),
-                ).received
+        # The channel the DAG uses, pointed at the benchmark's server or inbox instead of a connection.
+        endpoint = {"inbox": args.inbox} if args.inbox else {"base_url": args.base_url, "token": args.token}
+        channel = CHANNEL_TYPES[pilot.channel](pilot, **endpoint)
+        moment = datetime(2026, 1, 1, tzinfo=UTC)
+        os.environ["OSSERVATORIO_STATE_DIR"] = str(args.work / "state")
+        batch = BatchManifest(args.pilot, args.entity, RunInterval(moment, moment))
+        extraction = channel.extract(batch, None)
+        (args.work / f"{args.entity}.source.jsonl").unlink(missing_ok=True)
+        extraction.path.rename(args.work / f"{args.entity}.source.jsonl")
+        records = extraction.received
     elif args.stage == "validate":
-        import os
-
         from osservatorio.validate.batch import validate_batch
         from osservatorio.validate.data_docs import publish_batch_result
         from osservatorio.validate.suite import load_suite_definition
@@ -88,33 +82,22 @@ def main() -> None:
             land_batch(conn, batch_for(args.pilot, args.entity, now, now), valid, quarantine, received)
         records = received
     elif args.stage == "floor-fetch":
-        # The floor of extraction: the same pages fetched with no processing at all.
+        # The floor of extraction: the same pages fetched with no processing at all (only the
+        # pilot's pagination, to know which page comes next).
         import requests
+
+        from osservatorio.extract.rest_api import Checkpoint, pagination_for
 
         url = f"{args.base_url.rstrip('/')}{source.path}"
         headers = {"Authorization": f"Bearer {args.token}"}
+        pager, state = pagination_for(pilot.api), Checkpoint()
         with requests.Session() as session:
-            if pilot.api.pagination == "page":
-                page, total = 1, 1
-                while page <= total:
-                    body = session.get(
-                        url,
-                        params={pilot.api.page_param: page, pilot.api.size_param: source.page_size},
-                        headers=headers,
-                        timeout=60,
-                    ).json()
-                    records += len(body[pilot.api.records_key])
-                    total, page = int(body[pilot.api.total_pages_key]), page + 1
-            else:
-                cursor = None
-                while True:
-                    params = {pilot.api.size_param: source.page_size} | (
-                        {pilot.api.cursor_param: cursor} if cursor else {}
-                    )
-                    body = session.get(url, params=params, headers=headers, timeout=60).json()
-                    records += len(body[pilot.api.records_key])
-                    if not (cursor := body.get(pilot.api.next_cursor_key)):
-                        break
+            done = False
+            while not done:
+                params = {pilot.api.size_param: source.page_size} | pager.params(state)
+                body = session.get(url, params=params, headers=headers, timeout=60).json()
+                records += len(body[pilot.api.records_key])
+                done = pager.advance(state, body)
     elif args.stage == "floor-read":
         for path in sorted(args.inbox.glob(source.file_pattern or "*")):
             with path.open("rb") as handle:

@@ -1,7 +1,19 @@
 """dbt build of the warehouse (staging -> intermediate -> marts), rendered by cosmos, then the
-indicator extract. Scheduled on the landing Assets: it runs whenever any pilot lands a batch.
+indicator extract.
 
-Each dbt model is a task followed by its tests, so a failing test stops what depends on it.
+When it runs (osservatorio/scheduling.py has the reasoning):
+- when every pilot of the registry has landed since the last build (one asset event per pilot
+  ingestion run): a day of daily landings gives one build, not one per pilot or record type;
+- every day at 06:00 UTC regardless, so that a pilot whose system is down does not hold back
+  the marts of the others;
+- when triggered by hand, optionally with the `reporting_date` param.
+
+It reports up to `reporting_date` (first task), taken from the param, else from the landed data
+intervals in the triggering asset events, else from the run's date: never from a data interval,
+which asset-triggered runs do not have.
+
+Each dbt model is one task that builds it and runs its tests, so a failing test stops what
+depends on it.
 The DAG is rendered from a manifest built ahead of time (`make dbt-parse`), so parsing it costs
 no dbt invocation and no database access.
 """
@@ -12,47 +24,73 @@ import sys
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import AssetAny, dag, task
+from airflow.sdk import AssetAll, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, LoadMode, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import TestIndirectSelection
+from cosmos.constants import TestBehavior, TestIndirectSelection
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
-from osservatorio.assets import INDICATORS_ASSET, LANDING_ASSETS
-from osservatorio.paths import DBT_PROJECT_DIR
+from osservatorio.assets import INDICATORS_ASSET, pilot_landing_asset
+from osservatorio.paths import DBT_MANIFEST, DBT_PROJECT_DIR
+from osservatorio.registry import load_registry
+from osservatorio.scheduling import DEFAULT_ARGS, TIMEZONE
+
+DAILY_FALLBACK = "0 6 * * *"
+
+
+@task
+def resolve_reporting_date() -> str:
+    """The reporting date of this run (see the DAG's documentation), as YYYY-MM-DD."""
+    from airflow.sdk import get_current_context
+
+    from osservatorio.scheduling import reporting_date
+
+    resolved = reporting_date(get_current_context()).isoformat()
+    print(f"reporting date: {resolved}")
+    return resolved
 
 
 @task(outlets=[INDICATORS_ASSET])
-def publish_indicator_extract() -> str:
-    """Write EECO01 by action and gender at the last Art. 42 cut-off of the data interval as CSV."""
-    from airflow.sdk import get_current_context
+def publish_indicator_extract(as_of: str) -> str:
+    """Write EECO01 by action and gender at the last Art. 42 cut-off on or before the reporting date."""
+    from datetime import date
 
     from osservatorio.publish.indicator_extract import write_eeco01_extract
     from osservatorio.warehouse import connect_from_airflow
 
-    as_of = get_current_context()["data_interval_end"].date()
     with connect_from_airflow() as conn:
-        return str(write_eeco01_extract(conn, as_of))
+        return str(write_eeco01_extract(conn, date.fromisoformat(as_of)))
 
 
 @dag(
     dag_id="build_esf_indicators",
     description="dbt build of the ESF+ indicator marts, then the indicator extract",
-    schedule=AssetAny(*LANDING_ASSETS),
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(DAILY_FALLBACK, timezone=TIMEZONE),
+        assets=AssetAll(*(pilot_landing_asset(pilot_id) for pilot_id in load_registry())),
+    ),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "osservatorio-data-engineering", "retries": 2},
+    default_args=DEFAULT_ARGS,
+    params={
+        "reporting_date": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="Report the Art. 42 cut-offs up to this date; empty: from what triggered the run",
+        )
+    },
     tags=["dbt", "indicators"],
     doc_md=__doc__,
 )
 def build_esf_indicators() -> None:
+    as_of = resolve_reporting_date()
     dbt = DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(
             dbt_project_path=DBT_PROJECT_DIR,
-            manifest_path=DBT_PROJECT_DIR / "target" / "manifest.json",
-            # Cut-offs are reported up to the end of the run's data interval, not "now".
-            dbt_vars={"reporting_date": "{{ data_interval_end | ds }}"},
+            manifest_path=DBT_MANIFEST,
+            dbt_vars={"reporting_date": "{{ ti.xcom_pull(task_ids='resolve_reporting_date') }}"},
         ),
         profile_config=ProfileConfig(
             profile_name="osservatorio",
@@ -67,10 +105,12 @@ def build_esf_indicators() -> None:
             # seed and a mart runs after the mart, not with the seed.
             test_indirect_selection=TestIndirectSelection.BUILDABLE,
         ),
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST),
+        # One task per model, `dbt build` of the model and its tests: a failing test still stops
+        # what depends on it, with half the tasks (each task is a process of several seconds).
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD),
         operator_args={"install_deps": False},
     )
-    dbt >> publish_indicator_extract()
+    as_of >> dbt >> publish_indicator_extract(as_of)
 
 
 build_esf_indicators()

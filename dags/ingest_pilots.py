@@ -2,101 +2,81 @@
 
 One DAG per pilot (generated here, rather than one file each) so that onboarding a pilot is a
 registry entry, and so that each pilot has its own schedule, runs, retries and backfills: a
-failing pilot never blocks the others. Each record type of the pilot is an independent
-extract -> validate -> load chain; loading updates the record type's Asset, which schedules the
-dbt DAG (build_esf_indicators).
+failing pilot never blocks the others.
 
-Tasks are idempotent per data interval: the batch id derives from it, the load replaces the
-batch, and an incremental extraction starts from the watermark left by earlier intervals only.
+A run covers one data interval (osservatorio/scheduling.py): `plan` fixes it, also for manual
+runs that have none. Each record type of the pilot is then an independent extract -> validate
+-> load chain over the pilot's channel (osservatorio/channels/), and `announce_landing` emits one
+event on the pilot's landing asset, which schedules the indicator build (build_esf_indicators).
+
+Tasks are idempotent per data interval: the batch id derives from it, a rerun supersedes the
+batch's earlier rows (kept as history), and a record version already current is not landed twice.
 """
 
 from __future__ import annotations
 
-import logging
-
 import pendulum
 from airflow.sdk import dag, task
 
-from osservatorio.assets import landing_asset
+from osservatorio.assets import pilot_landing_asset
 from osservatorio.registry import Pilot, load_registry
-
-log = logging.getLogger(__name__)
-# The retry delay is Airflow's [core] default_task_retry_delay (scripts/env.sh sets it).
-DEFAULT_ARGS = {"owner": "osservatorio-data-engineering", "retries": 2}
+from osservatorio.scheduling import DEFAULT_ARGS, ingest_timetable
 
 
 @task
-def extract(pilot_id: str, entity: str) -> dict:
-    """Read the pilot's channel into the batch's work folder, untouched (JSON lines)."""
-    from dataclasses import asdict
-    from pathlib import Path
+def plan() -> dict:
+    """The data interval this run covers: its own, or for a manual run without one the last
+    complete interval before it was triggered."""
+    from airflow.sdk import get_current_context
 
-    from airflow.sdk import BaseHook, get_current_context
+    from osservatorio.scheduling import run_interval
+
+    return run_interval(get_current_context()).to_xcom()
+
+
+@task
+def extract(pilot_id: str, entity: str, interval: dict) -> dict:
+    """Read the pilot's channel into the batch's work folder, untouched (JSON lines)."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from osservatorio.land.warehouse import batch_for, batch_key, watermark_before
-    from osservatorio.paths import work_dir
+    from osservatorio.channels import channel_for
+    from osservatorio.errors import FileRejected
+    from osservatorio.manifest import BatchManifest, RunInterval
     from osservatorio.warehouse import connect_from_airflow
 
-    pilot = load_registry()[pilot_id]
-    source = pilot.entities[entity]
-    start = get_current_context()["data_interval_start"]
-    batch_id = batch_for(pilot_id, entity, start, start).batch_id
-    out = work_dir(pilot_id, batch_key(start)) / f"{entity}.source.jsonl"
-    conn = BaseHook.get_connection(pilot.connection_id)
-    if pilot.is_file_channel:
-        from osservatorio.extract.file_drop import FileRejected, extract_files
-        from osservatorio.land.file_ledger import ensure_file_ledger, landed_checksums, restore_archived
-
-        inbox = Path(conn.extra_dejson["path"])
-        restore_archived(inbox, f"{batch_key(start)}/{entity}")  # a rerun reads its own files again
-        with connect_from_airflow() as warehouse:
-            ensure_file_ledger(warehouse)
-            landed = landed_checksums(warehouse, pilot_id, entity, excluding_batch=batch_id)
-        try:
-            result = extract_files(pilot, source, inbox, out, landed)
-        except FileRejected as refused:
-            raise AirflowFailException(str(refused)) from refused  # a broken file does not heal on retry
-        return asdict(result)
-
-    from osservatorio.extract.rest_api import extract_rest, make_session
-
+    batch = BatchManifest(pilot_id, entity, RunInterval.from_xcom(interval))
     with connect_from_airflow() as warehouse:
-        since = watermark_before(warehouse, pilot_id, entity, start)
-    base_url = (
-        f"{conn.conn_type or 'http'}://{conn.host}{f':{conn.port}' if conn.port else ''}/{conn.schema or ''}"
-    )
-    with make_session(conn.password or "") as session:
-        result = extract_rest(
-            session, base_url, source, pilot.api, out, since, source.fields.get("source_updated_at")
-        )
-    return asdict(result)
+        try:
+            return channel_for(load_registry()[pilot_id]).extract(batch, warehouse).to_xcom()
+        except FileRejected as refused:
+            raise AirflowFailException(str(refused)) from None  # a broken file does not heal on retry
 
 
 @task
-def validate(pilot_id: str, entity: str, extracted: dict) -> dict:
+def validate(extracted: dict) -> dict:
     """Map onto the contract, run the GX suite, split valid records from quarantined ones."""
-    from dataclasses import asdict
+    import logging
     from pathlib import Path
 
-    from airflow.sdk import Variable, get_current_context
+    from airflow.sdk import Variable
     from airflow.sdk.exceptions import AirflowFailException
 
-    from osservatorio.land.warehouse import batch_key
+    from osservatorio.errors import BatchRejected
+    from osservatorio.manifest import Extraction, ValidatedBatch
     from osservatorio.privacy.pseudonymise import KEY_VARIABLE
-    from osservatorio.validate.batch import BatchRejected, validate_batch
+    from osservatorio.validate.batch import validate_batch
     from osservatorio.validate.data_docs import publish_batch_result
     from osservatorio.validate.suite import load_suite_definition
 
-    pilot = load_registry()[pilot_id]
-    context = get_current_context()
-    as_of = context["data_interval_end"].date()
+    extraction = Extraction.from_xcom(extracted)
+    batch = extraction.batch
+    suite = load_suite_definition(batch.entity)
+    log = logging.getLogger(__name__)
     pages: list[str] = []
 
     def publish(result) -> None:  # the batch's Data Docs page, refused batches included
-        key = batch_key(context["data_interval_start"])
         try:
-            page = publish_batch_result(result, load_suite_definition(entity), pilot_id, key)
+            page = publish_batch_result(result, suite, batch.pilot_id, batch.key)
         except Exception:  # a view of the result: never the reason a batch fails to land
             log.exception("Data Docs not built for this batch (the validation itself stands)")
             return
@@ -105,77 +85,78 @@ def validate(pilot_id: str, entity: str, extracted: dict) -> dict:
 
     try:
         summary = validate_batch(
-            pilot, entity, Path(extracted["path"]), Variable.get(KEY_VARIABLE), as_of, publish=publish
+            load_registry()[batch.pilot_id],
+            batch.entity,
+            extraction.path,
+            Variable.get(KEY_VARIABLE),
+            batch.as_of,
+            publish=publish,
         )
     except BatchRejected as refused:
-        raise AirflowFailException(str(refused)) from refused  # bad data does not heal on retry
-    kept = {key: extracted.get(key) for key in ("watermark_from", "watermark_to", "files")}
-    return asdict(summary) | kept | {"data_docs_page": pages[0] if pages else None}
+        raise AirflowFailException(str(refused)) from None  # bad data does not heal on retry
+    return ValidatedBatch(
+        extraction=extraction,
+        valid_path=Path(summary.valid_path),
+        quarantine_path=Path(summary.quarantine_path),
+        received=summary.received,
+        failures_by_rule=summary.failures_by_rule,
+        data_docs_page=pages[0] if pages else None,
+    ).to_xcom()
 
 
 @task
-def load(pilot_id: str, entity: str, validated: dict) -> dict:
-    """Land valid records and the quarantine in one transaction, replacing this interval's batch."""
+def load(validated: dict) -> dict:
+    """Land valid records and the quarantine in one transaction; the channel's own step (the
+    file ledger) commits with them, and its follow-up (archiving files) runs after the commit."""
     from dataclasses import replace
-    from datetime import datetime
-    from pathlib import Path
 
-    from airflow.sdk import BaseHook, get_current_context
-
-    from osservatorio.land.warehouse import batch_for, batch_key, land_batch
+    from osservatorio.channels import channel_for
+    from osservatorio.land.warehouse import batch_for, land_batch
+    from osservatorio.manifest import LandedBatch, ValidatedBatch
     from osservatorio.warehouse import connect_from_airflow
 
-    pilot = load_registry()[pilot_id]
-    context = get_current_context()
-    start, end = context["data_interval_start"], context["data_interval_end"]
-    batch = replace(
-        batch_for(pilot_id, entity, start, end),
-        watermark_from=datetime.fromisoformat(validated["watermark_from"])
-        if validated.get("watermark_from")
-        else None,
-        watermark_to=datetime.fromisoformat(validated["watermark_to"])
-        if validated.get("watermark_to")
-        else None,
+    ready = ValidatedBatch.from_xcom(validated)
+    extraction, batch = ready.extraction, ready.extraction.batch
+    channel = channel_for(load_registry()[batch.pilot_id])
+    landing = replace(
+        batch_for(batch.pilot_id, batch.entity, batch.interval.start, batch.interval.end),
+        watermark_from=extraction.watermark_from,
+        watermark_to=extraction.watermark_to,
     )
-    ledger_step = None
-    if pilot.is_file_channel:
-        from osservatorio.extract.file_drop import DroppedFile
-        from osservatorio.land.file_ledger import archive_files, mark_archived, record_landed_files
-
-        files = [DroppedFile(**f) for f in validated.get("files") or []]
-
-        def ledger_step(conn):
-            record_landed_files(conn, batch.batch_id, pilot_id, entity, files)
-
     with connect_from_airflow() as conn:
-        loaded, quarantined = land_batch(
+        counts = land_batch(
             conn,
-            batch,
-            Path(validated["valid_path"]),
-            Path(validated["quarantine_path"]),
-            validated["received"],
-            in_transaction=ledger_step,
-            failures_by_rule=validated["failures_by_rule"],
+            landing,
+            ready.valid_path,
+            ready.quarantine_path,
+            ready.received,
+            in_transaction=lambda c: channel.in_transaction(c, extraction),
+            failures_by_rule=ready.failures_by_rule,
         )
-        if pilot.is_file_channel:
-            # Only after the commit: a file leaves the inbox once its records are safely landed.
-            inbox = Path(BaseHook.get_connection(pilot.connection_id).extra_dejson["path"])
-            moves = archive_files(inbox, files, f"{batch_key(start)}/{entity}")
-            mark_archived(conn, pilot_id, entity, moves)
-            conn.commit()
-    return {
-        "batch_id": batch.batch_id,
-        "received": validated["received"],
-        "loaded": loaded,
-        "quarantined": quarantined,
-    }
+        channel.after_commit(conn, extraction)
+    return LandedBatch(batch, ready.received, counts.loaded, counts.unchanged, counts.quarantined).to_xcom()
+
+
+@task
+def announce_landing(pilot_id: str, interval: dict, landed: list[dict]) -> dict:
+    """One event on the pilot's landing asset for the whole run, carrying its data interval."""
+    from airflow.sdk import get_current_context
+
+    from osservatorio.assets import landing_event_extra
+    from osservatorio.manifest import LandedBatch, RunInterval
+
+    extra = landing_event_extra(
+        pilot_id, RunInterval.from_xcom(interval), [LandedBatch.from_xcom(item) for item in landed]
+    )
+    get_current_context()["outlet_events"][pilot_landing_asset(pilot_id)].extra = extra
+    return extra
 
 
 def build_ingest_dag(pilot: Pilot) -> None:
     @dag(
         dag_id=f"ingest_{pilot.pilot_id}",
         description=f"Extract, validate and land the records of {pilot.name}",
-        schedule=pilot.schedule,
+        schedule=ingest_timetable(pilot.schedule),
         start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
         catchup=False,
         max_active_runs=1,
@@ -184,12 +165,15 @@ def build_ingest_dag(pilot: Pilot) -> None:
         doc_md=__doc__,
     )
     def ingest() -> None:
+        interval = plan()
+        landed = []
         for entity in pilot.entities:
-            extracted = extract.override(task_id=f"extract_{entity}")(pilot.pilot_id, entity)
-            validated = validate.override(task_id=f"validate_{entity}")(pilot.pilot_id, entity, extracted)
-            load.override(task_id=f"load_{entity}", outlets=[landing_asset(entity)])(
-                pilot.pilot_id, entity, validated
-            )
+            extracted = extract.override(task_id=f"extract_{entity}")(pilot.pilot_id, entity, interval)
+            validated = validate.override(task_id=f"validate_{entity}")(extracted)
+            landed.append(load.override(task_id=f"load_{entity}")(validated))
+        announce_landing.override(outlets=[pilot_landing_asset(pilot.pilot_id)])(
+            pilot.pilot_id, interval, landed
+        )
 
     ingest()
 

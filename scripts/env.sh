@@ -29,6 +29,9 @@ export OSSERVATORIO_PILOTS_SEED="${OSSERVATORIO_PILOTS_SEED:-2021}"
 export OSSERVATORIO_PILOTS_SIZE="${OSSERVATORIO_PILOTS_SIZE:-500}"
 export OSSERVATORIO_PILOT_TOKEN="${OSSERVATORIO_PILOT_TOKEN:-local-dev-pilot-token}"
 
+# `make data-docs` serves the GX Data Docs here.
+export OSSERVATORIO_DATA_DOCS_PORT="${OSSERVATORIO_DATA_DOCS_PORT:-8809}"
+
 # Airflow: home and metadata in the state folder / local cluster, no examples, loopback only.
 export AIRFLOW_HOME="${AIRFLOW_HOME:-$OSSERVATORIO_STATE_DIR/airflow}"
 export AIRFLOW__CORE__DAGS_FOLDER="$OSS_ROOT/dags"
@@ -38,10 +41,16 @@ export AIRFLOW__CORE__UNIT_TEST_MODE="${AIRFLOW__CORE__UNIT_TEST_MODE:-False}"
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-postgresql+psycopg2://airflow:$OSSERVATORIO_AIRFLOW_DB_PASSWORD@$OSSERVATORIO_PG_HOST:$OSSERVATORIO_PG_PORT/$OSSERVATORIO_AIRFLOW_DB}"
 export AIRFLOW__API__HOST=127.0.0.1
 export AIRFLOW__API__PORT="${AIRFLOW__API__PORT:-8080}"
+# Tasks talk to the API server's execution API: derive both URLs from the port, so that changing
+# AIRFLOW__API__PORT alone is enough (Airflow's own default stays at 8080 whatever the port).
+export AIRFLOW__API__BASE_URL="${AIRFLOW__API__BASE_URL:-http://127.0.0.1:$AIRFLOW__API__PORT}"
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-$AIRFLOW__API__BASE_URL/execution/}"
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS:-admin:admin}"
 # Seconds before a failed task is retried (tasks have retries=2; data errors fail without retry).
 export AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY="${AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY:-60}"
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY=False
+# cosmos caches in /tmp/cosmos by default, shared by every checkout on the machine: keep it ours.
+export AIRFLOW__COSMOS__CACHE_DIR="${AIRFLOW__COSMOS__CACHE_DIR:-$OSSERVATORIO_STATE_DIR/cosmos}"
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 export DO_NOT_TRACK=1
 export SCARF_ANALYTICS=false

@@ -3,6 +3,7 @@
 #   scripts/postgres.sh start   initialise (first time) and start the cluster, create databases and roles
 #   scripts/postgres.sh stop    stop the cluster
 #   scripts/postgres.sh status  say whether it answers
+#   scripts/postgres.sh remove  stop the cluster and delete its data, wherever it lives (make clean)
 # Idempotent: a second `start` reuses the running cluster. Listens on 127.0.0.1 only.
 # If OSSERVATORIO_PG_ADMIN_URL is set (a superuser URL of an existing server), no cluster is
 # managed: databases and roles are created there instead, and `stop` does nothing.
@@ -140,8 +141,21 @@ case "${1:-start}" in
   status)
     if is_running; then log "running"; else log "not running"; exit 3; fi
     ;;
+  remove)
+    # The cluster may live outside the state folder (under the postgres user's home, see
+    # data_root): remove it there too, or the next setup would reuse old databases with a newly
+    # generated pseudonymisation key.
+    if [ -n "${OSSERVATORIO_PG_ADMIN_URL:-}" ]; then log "external server: nothing to remove"; exit 0; fi
+    if [ -f "$PG_STATE/location" ]; then
+      root="$(cat "$PG_STATE/location")"
+      if is_running; then as_server_user "$PGBIN/pg_ctl" -D "$root/data" -m fast -w stop >/dev/null; fi
+      rm -rf "$root"
+      log "removed the cluster in $root"
+    fi
+    rm -rf "$PG_STATE"
+    ;;
   psql)  # an admin psql session on the warehouse, for debugging
     shift; psql_admin "$OSSERVATORIO_WAREHOUSE_DB" "$@"
     ;;
-  *) echo "usage: $0 start|stop|status|psql" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|remove|psql" >&2; exit 2 ;;
 esac

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
-TEST_STATE = REPO / ".local" / "test"
+# OSSERVATORIO_TEST_SLOT lets two test sessions share the cluster without sharing databases or
+# state (e.g. a developer running one test file while the whole suite runs).
+TEST_SLOT = os.environ.get("OSSERVATORIO_TEST_SLOT", "")
+TEST_STATE = REPO / ".local" / f"test{TEST_SLOT and '_' + TEST_SLOT}"
 
 # The simulated pilots the end-to-end tests run against: small, with many defects, "today" fixed.
 SIM_SEED = 7
@@ -80,8 +83,8 @@ def test_env(pilots_port: int) -> Iterator[TestEnv]:
     shutil.rmtree(TEST_STATE, ignore_errors=True)
     overrides = {
         "OSSERVATORIO_STATE_DIR": str(TEST_STATE),
-        "OSSERVATORIO_WAREHOUSE_DB": "osservatorio_test",
-        "OSSERVATORIO_AIRFLOW_DB": "airflow_test",
+        "OSSERVATORIO_WAREHOUSE_DB": f"osservatorio_test{TEST_SLOT and '_' + TEST_SLOT}",
+        "OSSERVATORIO_AIRFLOW_DB": f"airflow_test{TEST_SLOT and '_' + TEST_SLOT}",
         "OSSERVATORIO_PILOTS_PORT": str(pilots_port),
         "OSSERVATORIO_PILOT_TOKEN": SIM_TOKEN,
         "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": "1",
@@ -94,6 +97,9 @@ def test_env(pilots_port: int) -> Iterator[TestEnv]:
     with psycopg.connect(env["AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE"], autocommit=True) as conn:
         for schema in ("raw", "staging", "intermediate", "marts", "reference", "analytics"):
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    # The raw schema comes from the versioned migrations, as `make setup` applies them.
+    migrate = [sys.executable, "-m", "osservatorio.land.migrate"]
+    subprocess.run(migrate, env=env, cwd=REPO, check=True, capture_output=True)
     subprocess.run(["scripts/airflow_init.sh"], env=env, cwd=REPO, check=True, capture_output=True)
     env = load_env(overrides)  # now with the pseudonymisation key airflow_init.sh generated
     return TestEnv(env=env, pilots_url=f"http://127.0.0.1:{pilots_port}")

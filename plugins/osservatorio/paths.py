@@ -9,6 +9,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO_ROOT / "config"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+# The manifest cosmos renders the dbt DAG from: written only by `make dbt-parse`, atomically.
+DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "cosmos" / "manifest.json"
 CONTRACT_DIR = Path(__file__).resolve().parent / "contract"
 
 

@@ -1,5 +1,7 @@
 """DAG policy: every DAG file imports cleanly, without touching a database or the network, and
-every DAG has an owner, tags, retries >= 2 and catchup off."""
+every DAG has an owner, tags, retries >= 2 (with the policy that fails unhealable errors at
+once), catchup off and one active run at a time; ingestion covers real data intervals and
+announces one landing per run; the indicator build waits for every pilot's landing."""
 
 import json
 import subprocess
@@ -27,6 +29,13 @@ INSPECT_DAGBAG = textwrap.dedent("""
             "catchup": dag.catchup,
             "min_retries": min(t.retries for t in dag.tasks),
             "tasks": len(dag.tasks),
+            "without_retry_policy": sorted(t.task_id for t in dag.tasks if t.retry_policy is None),
+            "timetable": type(dag.timetable).__name__,
+            "max_active_runs": dag.max_active_runs,
+            "asset_names": sorted(a.name for a in dag.timetable.asset_condition.objects)
+                if getattr(dag.timetable, "asset_condition", None) is not None else [],
+            "asset_condition": type(getattr(dag.timetable, "asset_condition", None)).__name__,
+            "outlets": sorted(o.name for t in dag.tasks for o in t.outlets),
         } for dag_id, dag in bag.dags.items()},
     }))
 """)
@@ -94,3 +103,27 @@ def test_every_dag_follows_the_policy(dagbag: dict) -> None:
 def test_dbt_dag_renders_each_model_as_tasks(dagbag: dict) -> None:
     # cosmos: seeds, 5 models with their tests, plus the extract task
     assert dagbag["dags"]["build_esf_indicators"]["tasks"] >= 8
+
+
+def test_every_task_fails_unhealable_errors_at_once(dagbag: dict) -> None:
+    for dag_id, dag in dagbag["dags"].items():
+        assert dag["without_retry_policy"] == [], dag_id
+        assert dag["max_active_runs"] == 1, dag_id
+
+
+def test_ingestion_covers_data_intervals_and_announces_one_landing_per_run(dagbag: dict) -> None:
+    from osservatorio.registry import load_registry
+
+    for pilot_id in load_registry():
+        dag = dagbag["dags"][f"ingest_{pilot_id}"]
+        assert dag["timetable"] == "CronDataIntervalTimetable", pilot_id
+        assert dag["outlets"] == [f"landing.{pilot_id}"], pilot_id  # one asset, one task
+
+
+def test_the_indicator_build_waits_for_every_pilot_with_a_daily_fallback(dagbag: dict) -> None:
+    from osservatorio.registry import load_registry
+
+    build = dagbag["dags"]["build_esf_indicators"]
+    assert build["timetable"] == "AssetOrTimeSchedule"
+    assert build["asset_condition"] == "AssetAll"
+    assert build["asset_names"] == sorted(f"landing.{pilot_id}" for pilot_id in load_registry())

@@ -12,7 +12,7 @@ import csv
 import re
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -61,6 +61,12 @@ def clean_up_afterwards(test_env: TestEnv):
             conn.execute(
                 f"DELETE FROM raw.{table} WHERE pilot_id = ANY(%s)", ([CSV_PILOT, XLSX_PILOT, JSON_PILOT],)
             )
+
+
+def interval_start(day: str) -> datetime:
+    """`airflow dags test <dag> <day>` is a manual run on `day`: it covers the daily interval
+    that ends on `day` (Airflow's rule for data-interval timetables)."""
+    return datetime.fromisoformat(day).replace(tzinfo=UTC) - timedelta(days=1)
 
 
 def run_ingest(test_env: TestEnv, registry: Path, pilot: str, connection: str, day: str) -> tuple[bool, str]:
@@ -220,7 +226,7 @@ def test_each_bad_record_is_quarantined_with_its_rule(test_env: TestEnv, csv_bat
 
 
 def test_the_batch_has_its_data_docs_page(csv_batch: dict) -> None:
-    batch = f"{CSV_PILOT}__{SIM_TODAY.replace('-', '')}T000000"
+    batch = f"{CSV_PILOT}__{interval_start(SIM_TODAY):%Y%m%dT%H%M%S}"
     [page] = (TEST_STATE / "data_docs" / "validations" / ENTITY / batch).rglob("*.html")
     html = page.read_text()
     assert "_duplicate_entries" in html
@@ -258,14 +264,25 @@ def test_a_corrected_resend_resolves_its_quarantine_entry(
     next_day = (datetime.fromisoformat(SIM_TODAY) + timedelta(days=1)).date().isoformat()
     ok, log = run_ingest(test_env, registry, CSV_PILOT, fs_connection(inbox), next_day)
     assert ok, log[-6000:]
+    # Resolution is derived in dbt from what landed later, never updated in place in raw.
+    test_env.run(
+        "dbt", "run", "--project-dir", "dbt_project", "--target-path", "target-test-e2e",
+        "--select", "+quarantine_open",
+    )  # fmt: skip
     [(status, resolved_by)] = query(
         test_env,
-        "SELECT status, resolved_by_batch FROM raw.quarantine WHERE pilot_id = %s"
+        "SELECT status, resolved_by_batch FROM intermediate.int_quarantine__status WHERE pilot_id = %s"
         " AND source_record_id = 'B22'",
         CSV_PILOT,
     )
     assert status == "resolved"
-    assert resolved_by.endswith(f"{next_day.replace('-', '')}T000000")
+    assert resolved_by.endswith(f"{interval_start(next_day):%Y%m%dT%H%M%S}")
+    open_entries = query(
+        test_env,
+        "SELECT count(*) FROM marts.quarantine_open WHERE pilot_id = %s AND source_record_id = 'B22'",
+        CSV_PILOT,
+    )
+    assert open_entries == [(0,)]
 
 
 # ------------------------------------------------------------------ malformed files and pages
@@ -363,7 +380,7 @@ def test_a_malformed_file_fails_its_batch_with_a_clear_message(
         "SELECT count(*) FROM raw.batches WHERE pilot_id = %s AND entity = %s AND data_interval_start = %s",
         pilot,
         ENTITY,
-        datetime.fromisoformat(day),
+        interval_start(day),
     )
     assert landed == [(0,)]  # nothing of the batch was loaded
     assert (inbox / name).exists()  # the file stays in the inbox for the pilot to replace
@@ -397,14 +414,18 @@ def test_a_stale_drop_is_refused_whole_and_documented(
         "SELECT count(*) FROM raw.batches WHERE pilot_id = %s AND entity = %s AND data_interval_start = %s",
         CSV_PILOT,
         ENTITY,
-        datetime.fromisoformat(day),
+        interval_start(day),
     )
     assert landed == [(0,)]
     assert (inbox / name).exists()
     # Its Data Docs page says why, for the engineer who looks at the failed run.
-    [page] = (TEST_STATE / "data_docs" / "validations" / ENTITY / f"{CSV_PILOT}__20270301T000000").rglob(
-        "*.html"
-    )
+    [page] = (
+        TEST_STATE
+        / "data_docs"
+        / "validations"
+        / ENTITY
+        / f"{CSV_PILOT}__{interval_start(day):%Y%m%dT%H%M%S}"
+    ).rglob("*.html")
     assert "batch_fresh" in page.read_text()
 
 

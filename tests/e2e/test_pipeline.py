@@ -137,7 +137,10 @@ def test_dropped_files_are_archived_and_in_the_ledger(test_env: TestEnv, pipelin
         ledger = sorted(
             r[0]
             for r in query(
-                test_env, "SELECT file_name FROM raw.files WHERE pilot_id = %s AND status = 'archived'", pilot
+                test_env,
+                "SELECT file_name FROM raw.files WHERE pilot_id = %s AND status = 'archived'"
+                " AND superseded_at IS NULL",
+                pilot,
             )
         )
         assert archived == ledger
@@ -155,9 +158,11 @@ def test_extract_file_holds_the_mart_values(test_env: TestEnv, pipeline_ran: Non
 
 
 def test_rerunning_the_same_interval_changes_nothing(test_env: TestEnv, pipeline_ran: None) -> None:
-    def snapshot() -> list[tuple]:
+    def snapshot() -> list[tuple]:  # the current landings (a rerun supersedes, and keeps, the old ones)
         return query(
-            test_env, "SELECT pilot_id, entity, received, loaded, quarantined FROM raw.batches ORDER BY 1, 2"
+            test_env,
+            "SELECT pilot_id, entity, received, loaded, unchanged, quarantined FROM raw.batches"
+            " WHERE superseded_at IS NULL ORDER BY 1, 2",
         )
 
     before = snapshot()
@@ -166,6 +171,15 @@ def test_rerunning_the_same_interval_changes_nothing(test_env: TestEnv, pipeline
         run_dag(test_env, f"ingest_{pilot}")
     run_dag(test_env, "build_esf_indicators")
     assert snapshot() == before
-    [(rows,)] = query(test_env, "SELECT count(*) FROM raw.participant_enrolments")
+    [(rows,)] = query(test_env, "SELECT count(*) FROM raw.participant_enrolments WHERE superseded_at IS NULL")
     assert rows == sum(r[3] for r in before if r[1] == "participant_enrolments")
+    superseded = query(
+        test_env,
+        "SELECT pilot_id, count(*) FROM raw.batches WHERE superseded_at IS NOT NULL AND pilot_id = ANY(%s)"
+        " GROUP BY 1 ORDER BY 1",
+        list(PILOTS),
+    )
+    # The replaced landings of the three rerun pilots are history, not deleted: one per record type.
+    rerun = ("cal_adda_martesana", "tdz_corviale", "zot_pratico")
+    assert superseded == [(pilot, len(RECORD_TYPES)) for pilot in rerun]
     assert {pilot: mart_eeco01(test_env, pilot) for pilot in PILOTS} == marts_before

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 
+from osservatorio.channels import channel_for
 from osservatorio.extract.file_drop import ALREADY_LANDED, NEW, extract_files, sha256_of
 from osservatorio.land.file_ledger import (
     archive_dir,
     archive_files,
-    ensure_file_ledger,
     landed_checksums,
     mark_archived,
     record_landed_files,
@@ -31,9 +31,7 @@ ENTITY = "expenditures"
 @pytest.fixture
 def conn(test_env: TestEnv) -> psycopg.Connection:
     with psycopg.connect(test_env.warehouse_uri) as connection:
-        with connection.transaction():
-            ensure_file_ledger(connection)
-        yield connection
+        yield connection  # raw.files exists: the test warehouse is migrated (conftest)
 
 
 @pytest.fixture
@@ -45,7 +43,7 @@ def inbox(tmp_path: Path) -> Path:
 def ledger(conn: psycopg.Connection, pilot_id: str) -> list[tuple]:
     return conn.execute(
         "SELECT file_name, batch_id, records, encoding, delimiter, status, archived_to IS NOT NULL"
-        " FROM raw.files WHERE pilot_id = %s ORDER BY file_name",
+        " FROM raw.files WHERE pilot_id = %s AND superseded_at IS NULL ORDER BY file_name",
         (pilot_id,),
     ).fetchall()
 
@@ -61,7 +59,12 @@ def test_files_land_once_then_are_archived_and_a_renamed_copy_is_skipped(
     )
 
     result = extract_files(
-        pilot, source, inbox, tmp_path / "out.jsonl", landed_checksums(conn, pilot_id, ENTITY)
+        pilot,
+        source,
+        inbox,
+        tmp_path / "out.jsonl",
+        landed_checksums(conn, pilot_id, ENTITY),
+        channel_for(pilot).read_file,
     )
     assert result.received == 3
     with conn.transaction():  # the batch's landing transaction (land_batch's COPY would go here)
@@ -84,7 +87,12 @@ def test_files_land_once_then_are_archived_and_a_renamed_copy_is_skipped(
     # The pilot drops the same content again under another name: skipped, archived, ledger unchanged.
     (inbox / "spese_a_reinvio.csv").write_bytes(moved[0].read_bytes())
     again = extract_files(
-        pilot, source, inbox, tmp_path / "out2.jsonl", landed_checksums(conn, pilot_id, ENTITY)
+        pilot,
+        source,
+        inbox,
+        tmp_path / "out2.jsonl",
+        landed_checksums(conn, pilot_id, ENTITY),
+        channel_for(pilot).read_file,
     )
     assert [(f.name, f.status, f.records) for f in again.files] == [
         ("spese_a_reinvio.csv", ALREADY_LANDED, 0)
@@ -109,7 +117,12 @@ def test_rerun_of_a_batch_replaces_its_ledger_rows_and_rereads_its_files(
     pilot, source = file_pilot("csv_drop", "*.csv")
     write_csv(inbox / "spese.csv", ROWS)
     first = extract_files(
-        pilot, source, inbox, tmp_path / "out.jsonl", landed_checksums(conn, pilot_id, ENTITY)
+        pilot,
+        source,
+        inbox,
+        tmp_path / "out.jsonl",
+        landed_checksums(conn, pilot_id, ENTITY),
+        channel_for(pilot).read_file,
     )
     with conn.transaction():
         record_landed_files(conn, batch_id, pilot_id, ENTITY, first.files)
@@ -119,7 +132,9 @@ def test_rerun_of_a_batch_replaces_its_ledger_rows_and_rereads_its_files(
     checksums = landed_checksums(conn, pilot_id, ENTITY, excluding_batch=batch_id)
     assert checksums == set()
     write_csv(inbox / "spese_2.csv", [HEADER, ["S3", "P", "", "", "", ""]])
-    rerun = extract_files(pilot, source, inbox, tmp_path / "out.jsonl", checksums)
+    rerun = extract_files(
+        pilot, source, inbox, tmp_path / "out.jsonl", checksums, channel_for(pilot).read_file
+    )
     assert [f.status for f in rerun.files] == [NEW, NEW]
     with conn.transaction():
         record_landed_files(conn, batch_id, pilot_id, ENTITY, rerun.files)
@@ -135,7 +150,7 @@ def test_ledger_rows_roll_back_with_the_landing_transaction(
     pilot_id = "file_rollback"
     pilot, source = file_pilot("csv_drop", "*.csv")
     write_csv(inbox / "spese.csv", ROWS)
-    result = extract_files(pilot, source, inbox, tmp_path / "out.jsonl", set())
+    result = extract_files(pilot, source, inbox, tmp_path / "out.jsonl", set(), channel_for(pilot).read_file)
 
     def land_then_fail() -> None:  # the COPY of the batch fails after the ledger rows were written
         with conn.transaction():
@@ -154,7 +169,7 @@ def test_the_same_content_cannot_land_in_two_batches(
     pilot_id = "file_twice"
     pilot, source = file_pilot("csv_drop", "*.csv")
     write_csv(inbox / "spese.csv", ROWS)
-    result = extract_files(pilot, source, inbox, tmp_path / "out.jsonl", set())
+    result = extract_files(pilot, source, inbox, tmp_path / "out.jsonl", set(), channel_for(pilot).read_file)
     with conn.transaction():
         record_landed_files(conn, "file_twice/expenditures/a", pilot_id, ENTITY, result.files)
     # A concurrent run extracted the same file before the first one committed.
@@ -169,7 +184,7 @@ def test_archive_never_overwrites_and_can_be_rerun(
     pilot, source = file_pilot("csv_drop", "*.csv")
     write_csv(inbox / "spese.csv", ROWS)
     write_csv(inbox / "spese_cambiato.csv", ROWS[:2])
-    result = extract_files(pilot, source, inbox, tmp_path / "out.jsonl", set())
+    result = extract_files(pilot, source, inbox, tmp_path / "out.jsonl", set(), channel_for(pilot).read_file)
     folder = archive_dir(inbox, "20300101T000000")
     folder.mkdir(parents=True)
     (folder / "spese.csv").write_text("an older file with the same name")

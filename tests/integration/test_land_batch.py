@@ -1,4 +1,4 @@
-"""Landing with COPY: a batch replaces itself on rerun, and the ledger always adds up."""
+"""Landing with COPY: a rerun supersedes the batch's landing, and the ledger always adds up."""
 
 import json
 from datetime import UTC, datetime
@@ -7,7 +7,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from osservatorio.land.warehouse import batch_for, land_batch
+from osservatorio.land.warehouse import LandingCounts, batch_for, land_batch
 from tests.conftest import TestEnv
 
 pytestmark = pytest.mark.integration
@@ -27,15 +27,17 @@ def valid_items(n: int) -> list[dict]:
 
 
 def counts(conn: psycopg.Connection, batch_id: str) -> tuple[int, int, tuple]:
-    rows = conn.execute("SELECT count(*) FROM raw.participant_enrolments WHERE batch_id = %s", (batch_id,))
-    quarantined = conn.execute("SELECT count(*) FROM raw.quarantine WHERE batch_id = %s", (batch_id,))
+    """The batch's current landing: records, quarantine entries, ledger row."""
+    current = "WHERE batch_id = %s AND superseded_at IS NULL"
+    rows = conn.execute(f"SELECT count(*) FROM raw.participant_enrolments {current}", (batch_id,))
+    quarantined = conn.execute(f"SELECT count(*) FROM raw.quarantine {current}", (batch_id,))
     ledger = conn.execute(
-        "SELECT received, loaded, quarantined FROM raw.batches WHERE batch_id = %s", (batch_id,)
+        f"SELECT received, loaded, unchanged, quarantined FROM raw.batches {current}", (batch_id,)
     ).fetchone()
     return rows.fetchone()[0], quarantined.fetchone()[0], ledger
 
 
-def test_rerun_of_a_batch_replaces_it(test_env: TestEnv, tmp_path: Path) -> None:
+def test_rerun_of_a_batch_supersedes_it(test_env: TestEnv, tmp_path: Path) -> None:
     batch = batch_for("land_test", "participant_enrolments", START, START)
     bad = [
         {
@@ -54,18 +56,30 @@ def test_rerun_of_a_batch_replaces_it(test_env: TestEnv, tmp_path: Path) -> None
         land_batch(
             conn, batch, write(tmp_path / "v.jsonl", valid_items(5)), write(tmp_path / "q.jsonl", bad), 6
         )
-        assert counts(conn, batch.batch_id) == (5, 1, (6, 5, 1))
-        # The pilot resent fewer records for the same interval: the batch shrinks, never appends.
-        land_batch(
+        # A rerun compares against other batches only: it lands its records again, as a new landing.
+        assert counts(conn, batch.batch_id) == (5, 1, (6, 5, 0, 1))
+        # The pilot resent fewer records for the same interval: the current batch shrinks.
+        again = land_batch(
             conn, batch, write(tmp_path / "v.jsonl", valid_items(3)), write(tmp_path / "q.jsonl", []), 3
         )
-        assert counts(conn, batch.batch_id) == (3, 0, (3, 3, 0))
+        assert again == LandingCounts(loaded=3, unchanged=0, quarantined=0)
+        assert counts(conn, batch.batch_id) == (3, 0, (3, 3, 0, 0))
+        # ... and nothing was deleted: three landings, the first two superseded.
+        [(landings, superseded, all_rows)] = conn.execute(
+            "SELECT count(*), count(superseded_at),"
+            " (SELECT count(*) FROM raw.participant_enrolments WHERE batch_id = %s)"
+            " FROM raw.batches WHERE batch_id = %s",
+            (batch.batch_id, batch.batch_id),
+        ).fetchall()
+        assert (landings, superseded, all_rows) == (3, 2, 5 + 5 + 3)
 
 
 def test_ledger_refuses_a_batch_that_does_not_add_up(test_env: TestEnv, tmp_path: Path) -> None:
     batch = batch_for("land_test_lost", "participant_enrolments", START, START)
     with psycopg.connect(test_env.warehouse_uri) as conn:
-        with pytest.raises(psycopg.errors.CheckViolation, match="received_is_loaded_plus_quarantined"):
+        with pytest.raises(
+            psycopg.errors.CheckViolation, match="received_is_loaded_plus_unchanged_plus_quarantined"
+        ):
             land_batch(
                 conn,
                 batch,
@@ -85,7 +99,7 @@ def test_duplicate_ids_identical_copies_land_once_conflicting_copies_not_at_all(
     items.append(dict(items[1]))  # an exact copy of R1
     items.append(items[2] | {"hash": "different", "record": {"i": 99}})  # R2 again, other content
     with psycopg.connect(test_env.warehouse_uri) as conn:
-        loaded, quarantined = land_batch(
+        landed = land_batch(
             conn, batch, write(tmp_path / "v.jsonl", items), write(tmp_path / "q.jsonl", []), 6
         )
         ids = {
@@ -99,32 +113,59 @@ def test_duplicate_ids_identical_copies_land_once_conflicting_copies_not_at_all(
             r[0]
             for r in conn.execute("SELECT reason FROM raw.quarantine WHERE batch_id = %s", (batch.batch_id,))
         )
-    assert (loaded, quarantined) == (3, 3)
+    assert landed == LandingCounts(loaded=3, unchanged=0, quarantined=3)
     assert ids == {"R0", "R1", "R3"}
     assert reasons[0].startswith("exact copy")
     assert reasons[1].startswith("the same record id")
 
 
-def test_a_corrected_resend_resolves_the_quarantine_entry(test_env: TestEnv, tmp_path: Path) -> None:
-    day1 = batch_for("land_test_fix", "participant_enrolments", START, START)
-    day2 = batch_for("land_test_fix", "participant_enrolments", START.replace(day=2), START.replace(day=2))
+def test_a_version_already_current_elsewhere_is_counted_unchanged(test_env: TestEnv, tmp_path: Path) -> None:
+    day1 = batch_for("land_test_same", "participant_enrolments", START, START)
+    day2 = batch_for("land_test_same", "participant_enrolments", START.replace(day=2), START.replace(day=2))
+    items = valid_items(5)
+    with psycopg.connect(test_env.warehouse_uri) as conn:
+        first = land_batch(conn, day1, write(tmp_path / "v.jsonl", items), write(tmp_path / "q.jsonl", []), 5)
+        items[1] = items[1] | {"hash": "h1-changed", "record": {"operation_id": "OP", "i": 100}}
+        second = land_batch(
+            conn, day2, write(tmp_path / "v.jsonl", items), write(tmp_path / "q.jsonl", []), 5
+        )
+        assert counts(conn, day2.batch_id) == (1, 0, (5, 1, 4, 0))
+    assert first == LandingCounts(loaded=5, unchanged=0, quarantined=0)
+    assert second == LandingCounts(loaded=1, unchanged=4, quarantined=0)
+
+
+def test_a_corrected_resend_lands_even_if_equal_to_an_older_version(
+    test_env: TestEnv, tmp_path: Path
+) -> None:
+    # R1 valid on day 1, quarantined on day 2, resent as on day 1 on day 3: the correction lands
+    # (the latest thing known of R1 was the quarantine entry), so that it resolves the entry.
+    days = [
+        batch_for("land_test_fix", "participant_enrolments", START.replace(day=d), START.replace(day=d))
+        for d in (1, 2, 3)
+    ]
     bad = [
         {
             "source": "p1",
-            "record_id": "R7",
-            "hash": "h7",
+            "record_id": "R1",
+            "hash": "h1-bad",
             "failed_rules": ["gender_present"],
             "reason": "gender missing",
             "payload": {"gender": None},
         }
     ]
+    empty = write(tmp_path / "empty.jsonl", [])
     with psycopg.connect(test_env.warehouse_uri) as conn:
-        land_batch(
-            conn, day1, write(tmp_path / "v.jsonl", valid_items(2)), write(tmp_path / "q.jsonl", bad), 3
-        )
-        fixed = [{"source": "p1", "record_id": "R7", "hash": "h7b", "record": {"gender": "F"}}]
-        land_batch(conn, day2, write(tmp_path / "v.jsonl", fixed), write(tmp_path / "q.jsonl", []), 1)
-        [(status, resolved_by)] = conn.execute(
-            "SELECT status, resolved_by_batch FROM raw.quarantine WHERE batch_id = %s", (day1.batch_id,)
+        land_batch(conn, days[0], write(tmp_path / "v1.jsonl", valid_items(2)), empty, 2)
+        land_batch(conn, days[1], empty, write(tmp_path / "q.jsonl", bad), 1)
+        fixed = land_batch(conn, days[2], write(tmp_path / "v3.jsonl", valid_items(2)), empty, 2)
+        # R0 was unchanged; R1 lands again.
+        assert fixed == LandingCounts(loaded=1, unchanged=1, quarantined=0)
+        assert conn.execute(
+            "SELECT source_record_id FROM raw.participant_enrolments WHERE batch_id = %s", (days[2].batch_id,)
+        ).fetchall() == [("R1",)]
+        # The quarantine entry stays as it was: its resolution is derived in dbt.
+        [(entries,)] = conn.execute(
+            "SELECT count(*) FROM raw.quarantine WHERE batch_id = %s AND superseded_at IS NULL",
+            (days[1].batch_id,),
         ).fetchall()
-    assert (status, resolved_by) == ("resolved", day2.batch_id)
+        assert entries == 1

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from openpyxl import Workbook
 
+from osservatorio.channels import channel_for
 from osservatorio.extract.file_drop import (
     ALREADY_LANDED,
     NEW,
@@ -80,7 +81,9 @@ def extract(
     tmp_path: Path, channel: str = "csv_drop", pattern: str = "*.csv", **kw: Any
 ) -> FileExtractResult:
     pilot, source = file_pilot(channel, pattern, **kw)
-    return extract_files(pilot, source, tmp_path / "inbox", tmp_path / "out.jsonl", set())
+    return extract_files(
+        pilot, source, tmp_path / "inbox", tmp_path / "out.jsonl", set(), channel_for(pilot).read_file
+    )
 
 
 @pytest.fixture
@@ -270,7 +273,9 @@ def test_landed_content_is_skipped_unread_even_under_another_name(tmp_path: Path
     (inbox / "spese_gennaio_copia.csv").write_bytes(landed.read_bytes())
     write_csv(inbox / "spese_febbraio.csv", [HEADER, ["S9", "P", "", "", "", ""]])
     pilot, source = file_pilot("csv_drop", "*.csv")
-    result = extract_files(pilot, source, inbox, tmp_path / "out.jsonl", {sha256_of(landed)})
+    result = extract_files(
+        pilot, source, inbox, tmp_path / "out.jsonl", {sha256_of(landed)}, channel_for(pilot).read_file
+    )
     assert [(f.name, f.status, f.records) for f in result.files] == [
         ("spese_febbraio.csv", NEW, 1),
         ("spese_gennaio.csv", ALREADY_LANDED, 0),
@@ -283,7 +288,9 @@ def test_skipped_file_is_not_even_read(tmp_path: Path, inbox: Path) -> None:
     junk = inbox / "spese.csv"
     junk.write_bytes(b"\x00\x01 not a csv at all")  # would be rejected if it were read
     pilot, source = file_pilot("csv_drop", "*.csv")
-    result = extract_files(pilot, source, inbox, tmp_path / "out.jsonl", {sha256_of(junk)})
+    result = extract_files(
+        pilot, source, inbox, tmp_path / "out.jsonl", {sha256_of(junk)}, channel_for(pilot).read_file
+    )
     assert result.files[0].status == ALREADY_LANDED
     assert result.received == 0
 

@@ -1,9 +1,17 @@
-"""The canonical data contract: one Frictionless Table Schema per record type (YAML beside this file)."""
+"""The canonical data contract: one Frictionless Table Schema per record type (YAML beside this file).
+
+Each field's `constraints` (required, enum, pattern, minimum, maximum), its `type` and the
+schema's `primaryKey` are the structural rules of the record type: the validation suite generates
+its structural expectations from them (`osservatorio.validate.contract_expectations`). A field's
+`title` is its readable name in quarantine reasons (e.g. "operation code missing").
+"""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import yaml
 
@@ -22,6 +30,7 @@ class ContractField:
 class RecordType:
     name: str
     fields: tuple[ContractField, ...]
+    primary_key: tuple[str, ...] = ()
 
     @property
     def field_names(self) -> list[str]:
@@ -32,10 +41,21 @@ class RecordType:
 
 
 @cache
+def _schema(name: str) -> dict[str, Any]:
+    return yaml.safe_load((CONTRACT_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+def table_schema(name: str) -> dict[str, Any]:
+    """The record type's Table Schema as written (a fresh copy: callers may change it)."""
+    return copy.deepcopy(_schema(name))
+
+
+@cache
 def record_type(name: str) -> RecordType:
-    schema = yaml.safe_load((CONTRACT_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+    schema = _schema(name)
     return RecordType(
         name=schema["name"],
+        primary_key=tuple(schema.get("primaryKey") or ()),
         fields=tuple(
             ContractField(
                 name=f["name"],

@@ -13,17 +13,13 @@ go to a temporary file that replaces `out` only when every file was read.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from osservatorio.contract import record_type
-from osservatorio.extract.csv_reader import iter_csv_records, sniff_csv
-from osservatorio.extract.file_table import UnreadableFile, refuse_unknown_columns
-from osservatorio.extract.xlsx_reader import iter_xlsx_records
-from osservatorio.extract.xlsx_values import CellFormatter
+from osservatorio.envelope import ALREADY_LANDED, NEW, DroppedFile, sha256_of, write_extracted
+from osservatorio.errors import FileRejected
+from osservatorio.extract.file_table import UnreadableFile
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -31,19 +27,16 @@ if TYPE_CHECKING:
 
     from osservatorio.registry import EntitySource, Pilot
 
-NEW = "new"
-ALREADY_LANDED = "already_landed"
-_HASH_CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class DroppedFile:
-    name: str  # file name in the inbox
-    sha256: str
-    records: int  # data rows read (0 for skipped files)
-    status: str  # "new" | "already_landed" (same checksum landed before or earlier in this run)
-    encoding: str | None  # CSV only
-    delimiter: str | None  # CSV only
+__all__ = [
+    "ALREADY_LANDED",
+    "NEW",
+    "DroppedFile",
+    "FileExtractResult",
+    "FileReader",
+    "FileRejected",
+    "extract_files",
+    "sha256_of",
+]
 
 
 @dataclass(frozen=True)
@@ -53,44 +46,22 @@ class FileExtractResult:
     files: list[DroppedFile]
 
 
-class FileRejected(RuntimeError):
-    """A dropped file is structurally unusable: the batch extracts nothing. Names pilot, file, line."""
+class FileReader(Protocol):
+    """Reads one dropped file: (rows as (line label, record), encoding, delimiter); the file
+    channels (channels/file_drop.py) provide one per format. Raises UnreadableFile."""
 
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(_HASH_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _column_kinds(source: EntitySource) -> dict[str, str]:
-    """Source column -> contract type, so typed XLSX cells are written as the parser expects."""
-    try:
-        contract = record_type(source.entity)
-    except FileNotFoundError:  # an entity without a contract yet: fall back on the cell's own type
-        return {}
-    return {source.fields[f.name]: f.type for f in contract.fields if f.name in source.fields}
-
-
-def _records(
-    pilot: Pilot, source: EntitySource, path: Path, mapped: list[str]
-) -> tuple[Iterator[tuple[str, dict[str, Any]]], str | None, str | None]:
-    """(rows, encoding, delimiter) of one file, by the pilot's channel."""
-    if pilot.channel == "csv_drop":
-        encoding, delimiter, columns = sniff_csv(path, mapped)
-        refuse_unknown_columns(columns, [*mapped, *source.ignored])
-        return iter_csv_records(path, encoding, delimiter, columns), encoding, delimiter
-    if pilot.channel == "xlsx_drop":
-        formatter = CellFormatter(pilot.formats, _column_kinds(source))
-        rows = iter_xlsx_records(path, mapped, source.entity, formatter, ignored=source.ignored)
-        return rows, None, None
-    raise ValueError(f"pilot {pilot.pilot_id}: channel {pilot.channel!r} is not a file channel")
+    def __call__(
+        self, source: EntitySource, path: Path, mapped: list[str]
+    ) -> tuple[Iterator[tuple[str, dict[str, Any]]], str | None, str | None]: ...
 
 
 def extract_files(
-    pilot: Pilot, source: EntitySource, inbox: Path, out: Path, landed_checksums: set[str]
+    pilot: Pilot,
+    source: EntitySource,
+    inbox: Path,
+    out: Path,
+    landed_checksums: set[str],
+    read_file: FileReader,
 ) -> FileExtractResult:
     """Read every inbox file matching `source.file_pattern` (sorted by name) into `out`.
 
@@ -118,10 +89,9 @@ def extract_files(
                 seen.add(checksum)
                 count = 0
                 try:
-                    rows, encoding, delimiter = _records(pilot, source, path, mapped)
+                    rows, encoding, delimiter = read_file(source, path, mapped)
                     for line, record in rows:
-                        envelope = {"source": f"{path.name}:{line}", "record": record}
-                        sink.write(json.dumps(envelope, ensure_ascii=False) + "\n")
+                        write_extracted(sink, f"{path.name}:{line}", record)
                         count += 1
                 except UnreadableFile as problem:
                     where = ""

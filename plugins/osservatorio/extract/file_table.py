@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from osservatorio.envelope import header_key
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
@@ -32,12 +34,6 @@ class UnreadableFile(Exception):
         super().__init__(problem)
         self.problem = problem
         self.line = line  # "12" (CSV physical line) or "row 4" (XLSX), when the problem has one
-
-
-def header_key(cell: object) -> str:
-    """How header cells compare: NFC, any whitespace (NBSP, newlines) collapsed, trimmed, casefolded."""
-    text = unicodedata.normalize("NFC", "" if cell is None else str(cell))
-    return _SPACES.sub(" ", text).strip().casefold()
 
 
 def header_matches(cells: Iterable[object], mapped: Sequence[str]) -> int:

@@ -22,6 +22,8 @@ from requests.adapters import HTTPAdapter
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 from urllib3.util.retry import Retry
 
+from osservatorio.envelope import write_extracted
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -122,6 +124,64 @@ def _save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
     tmp.replace(path)  # atomic: a crash leaves the previous checkpoint
 
 
+class Pagination:
+    """How a pilot's API pages: the request parameters of the next page, its label in the record
+    envelope, and whether the body just read was the last page (advancing the checkpoint)."""
+
+    def __init__(self, api: ApiDialect) -> None:
+        self.api = api
+
+    def params(self, state: Checkpoint) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def label(self, path: str, state: Checkpoint) -> str:
+        raise NotImplementedError
+
+    def advance(self, state: Checkpoint, body: dict[str, Any]) -> bool:
+        raise NotImplementedError
+
+
+class PagePagination(Pagination):
+    """Numbered pages; the total page count is re-read on every page (records added meanwhile)."""
+
+    def params(self, state: Checkpoint) -> dict[str, Any]:
+        return {self.api.page_param: state.next_page}
+
+    def label(self, path: str, state: Checkpoint) -> str:
+        return f"{path}?{self.api.page_param}={state.next_page}"
+
+    def advance(self, state: Checkpoint, body: dict[str, Any]) -> bool:
+        done = state.next_page >= int(body.get(self.api.total_pages_key, 1)) or not body[self.api.records_key]
+        state.next_page += 1
+        return done
+
+
+class CursorPagination(Pagination):
+    """An opaque cursor handed back with every page; no cursor means the last page."""
+
+    def params(self, state: Checkpoint) -> dict[str, Any]:
+        return {self.api.cursor_param: state.cursor} if state.cursor else {}
+
+    def label(self, path: str, state: Checkpoint) -> str:
+        return f"{path}?{self.api.cursor_param}={state.cursor or ''}"
+
+    def advance(self, state: Checkpoint, body: dict[str, Any]) -> bool:
+        state.cursor = body.get(self.api.next_cursor_key)
+        return not state.cursor
+
+
+PAGINATIONS: dict[str, type[Pagination]] = {"page": PagePagination, "cursor": CursorPagination}
+
+
+def pagination_for(api: ApiDialect) -> Pagination:
+    """The pagination the pilot's API dialect names (registry `api.pagination`)."""
+    if api.pagination not in PAGINATIONS:
+        from osservatorio.registry import RegistryError
+
+        raise RegistryError(f"api.pagination {api.pagination!r} is not one of {sorted(PAGINATIONS)}")
+    return PAGINATIONS[api.pagination](api)
+
+
 def extract_rest(
     session: requests.Session,
     base_url: str,
@@ -133,6 +193,7 @@ def extract_rest(
     read_timeout: float = READ_TIMEOUT_S,
 ) -> ExtractResult:
     """Fetch every record of `source` changed after `since` (all when None) into `out` (JSON lines)."""
+    pager = pagination_for(api)
     url = f"{base_url.rstrip('/')}{source.path}"
     checkpoint_path = out.with_suffix(".checkpoint.json")
     state = _load_checkpoint(checkpoint_path)
@@ -140,34 +201,20 @@ def extract_rest(
         sink.truncate(state.offset)  # drop whatever a crash left after the last committed page
         sink.seek(state.offset)
         while True:
-            params: dict[str, Any] = {api.size_param: source.page_size}
+            params: dict[str, Any] = {api.size_param: source.page_size} | pager.params(state)
             if since is not None:
                 params[api.updated_since_param] = since.isoformat()
-            if api.pagination == "page":
-                params[api.page_param] = state.next_page
-            elif state.cursor:
-                params[api.cursor_param] = state.cursor
             body = fetch_page(session, url, params, api.records_key, read_timeout)
-            label = (
-                f"{source.path}?{api.page_param}={state.next_page}"
-                if api.pagination == "page"
-                else (f"{source.path}?{api.cursor_param}={state.cursor or ''}")
-            )
+            label = pager.label(source.path or "", state)
             for record in body[api.records_key]:
-                sink.write(json.dumps({"source": label, "record": record}, ensure_ascii=False) + "\n")
+                write_extracted(sink, label, record)
                 state.watermark_to = _newer(state.watermark_to, record.get(updated_at_field or ""))
                 state.received += 1
             sink.flush()
             state.offset, state.pages = sink.tell(), state.pages + 1
-            if api.pagination == "page":
-                done = state.next_page >= int(body.get(api.total_pages_key, 1)) or not body[api.records_key]
-                state.next_page += 1
-            else:
-                state.cursor = body.get(api.next_cursor_key)
-                done = not state.cursor
-            state.finished = done
+            state.finished = pager.advance(state, body)
             _save_checkpoint(checkpoint_path, state)
-            if done:
+            if state.finished:
                 break
     return ExtractResult(
         str(out), state.received, state.pages, since.isoformat() if since else None, state.watermark_to

@@ -4,7 +4,8 @@ Order in a file-drop batch: `landed_checksums` before extraction (skip contents 
 `record_landed_files` inside the batch's landing transaction (the ledger commits with the data,
 or not at all); after the commit `archive_files` moves every file of the batch out of the inbox,
 and `mark_archived` stores where each went. Files are never deleted nor overwritten, and every
-step can be rerun: a file already moved is found in the archive by its checksum.
+step can be rerun: a file already moved is found in the archive by its checksum. A rerun of a
+batch supersedes its ledger rows (`superseded_at`), never deletes them.
 """
 
 from __future__ import annotations
@@ -15,39 +16,31 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from osservatorio.extract.file_drop import NEW, sha256_of
+from osservatorio.envelope import NEW, sha256_of
+from osservatorio.land.migrate import require_migrated
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     import psycopg
 
-    from osservatorio.extract.file_drop import DroppedFile
+    from osservatorio.envelope import DroppedFile
 
-FILE_LEDGER_SQL = Path(__file__).with_name("file_ledger.sql")
 log = logging.getLogger(__name__)
-
-
-def ensure_file_ledger(conn: psycopg.Connection) -> None:
-    """Create raw.files if missing (idempotent; serialised with the raw schema's other DDL)."""
-    with conn.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext('osservatorio.raw_schema'))")
-        cur.execute(FILE_LEDGER_SQL.read_text(encoding="utf-8"))
 
 
 def landed_checksums(
     conn: psycopg.Connection, pilot_id: str, entity: str, *, excluding_batch: str | None = None
 ) -> set[str]:
-    """SHA-256 of every file content landed for (pilot, entity).
+    """SHA-256 of every file content landed for (pilot, entity) by a current (not superseded) landing.
 
     Pass the batch id being (re)run as `excluding_batch`: its own files must be read again, since
-    the rerun replaces that batch's rows; without it a rerun would land an empty batch.
+    the rerun replaces that batch's landing; without it a rerun would land an empty batch.
     """
+    require_migrated(conn)
     with conn.cursor() as cur:
-        if cur.execute("SELECT to_regclass('raw.files')").fetchone()[0] is None:
-            return set()  # no file was ever landed on this warehouse
         cur.execute(
-            "SELECT sha256 FROM raw.files WHERE pilot_id = %s AND entity = %s"
+            "SELECT sha256 FROM raw.files WHERE pilot_id = %s AND entity = %s AND superseded_at IS NULL"
             " AND batch_id IS DISTINCT FROM %s",
             (pilot_id, entity, excluding_batch),
         )
@@ -57,11 +50,12 @@ def landed_checksums(
 def record_landed_files(
     conn: psycopg.Connection, batch_id: str, pilot_id: str, entity: str, files: Sequence[DroppedFile]
 ) -> int:
-    """Replace the batch's ledger rows with its new files; returns the rows written.
+    """Supersede the batch's current ledger rows and insert its new files; returns the rows written.
 
-    Call it inside the batch's landing transaction. Files with status already_landed have their
-    row from the batch that landed them. A content landed by another batch meanwhile (a
-    concurrent run) violates the primary key and fails the whole landing transaction.
+    Call it inside the batch's landing transaction (the superseding time is the transaction's, the
+    same as the landing's). Files with status already_landed have their row from the batch that
+    landed them. A content landed by another batch meanwhile (a concurrent run) violates the unique
+    index of current contents and fails the whole landing transaction.
     """
     rows = [
         (pilot_id, entity, f.name, f.sha256, batch_id, f.records, f.encoding, f.delimiter)
@@ -69,11 +63,14 @@ def record_landed_files(
         if f.status == NEW
     ]
     with conn.transaction(), conn.cursor() as cur:
-        ensure_file_ledger(conn)
-        cur.execute("DELETE FROM raw.files WHERE batch_id = %s", (batch_id,))
+        require_migrated(conn)
+        cur.execute(
+            "UPDATE raw.files SET superseded_at = now() WHERE batch_id = %s AND superseded_at IS NULL",
+            (batch_id,),
+        )
         cur.executemany(
             "INSERT INTO raw.files (pilot_id, entity, file_name, sha256, batch_id, records, encoding,"
-            " delimiter, status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'landed')",
+            " delimiter, status, landed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'landed', now())",
             rows,
         )
     return len(rows)
@@ -167,12 +164,11 @@ def mark_archived(conn: psycopg.Connection, pilot_id: str, entity: str, moves: I
     """
     updated = 0
     with conn.transaction(), conn.cursor() as cur:
-        if cur.execute("SELECT to_regclass('raw.files')").fetchone()[0] is None:
-            return 0
+        require_migrated(conn)
         for path in moves:
             cur.execute(
-                "UPDATE raw.files SET archived_to = %s, status = 'archived'"
-                " WHERE pilot_id = %s AND entity = %s AND sha256 = %s AND archived_to IS NULL",
+                "UPDATE raw.files SET archived_to = %s, status = 'archived' WHERE pilot_id = %s"
+                " AND entity = %s AND sha256 = %s AND archived_to IS NULL AND superseded_at IS NULL",
                 (str(path), pilot_id, entity, sha256_of(path)),
             )
             updated += cur.rowcount

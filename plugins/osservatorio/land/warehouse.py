@@ -1,46 +1,43 @@
 """Load a validated batch into the raw schema with COPY, in one transaction per batch.
 
-Re-running the same batch (pilot, record type, data interval) deletes its previous rows first,
-so a rerun replaces and never duplicates. Records are copied into a temporary table first: a
-record id that appears twice in the batch (possibly in different chunks of a large batch) goes
-to the quarantine, not to the landing table. The ledger row is written last, with the counts:
-its CHECK constraint refuses the whole transaction if received != loaded + quarantined.
+Raw is append-only. Each landing of a batch (pilot, record type, data interval) gets its own
+`landing_id`; re-running the same batch never deletes: the previous landing's rows (records,
+quarantine, validation results, ledger row) are marked `superseded_at` the new landing's time and
+the new rows are inserted, so what was known at any time stays queryable (dbt's
+`records_known_at`).
+
+Each record version lands once: a valid record whose hash equals the current version of that
+record landed by another batch is counted as `unchanged`, not inserted again (the current
+version: the non-superseded row from the batch with the latest data interval, then the latest
+landing; a quarantine entry later than it makes the record land again, so that a correction
+always lands). An out-of-order or repeated interval is therefore harmless.
+
+Records are copied into a temporary table first: a record id that appears twice in the batch
+(possibly in different chunks of a large batch) goes to the quarantine, not to the landing table.
+The ledger row is written last, with the counts: its CHECK constraint refuses the whole
+transaction if received != loaded + unchanged + quarantined.
+
+The schema comes from versioned migrations (`python -m osservatorio.land.migrate`, run by
+`make setup`); nothing here runs DDL.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from osservatorio.land.migrate import require_migrated
+from osservatorio.manifest import batch_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
+    from pathlib import Path
 
     import psycopg
 
-RAW_SCHEMA_SQL = Path(__file__).with_name("raw_schema.sql")
 RECORD_TYPES = ("operations", "participant_enrolments", "result_events", "supported_entities", "expenditures")
-RECORD_TABLE_DDL = """
-CREATE TABLE IF NOT EXISTS raw.{entity} (
-    batch_id         text NOT NULL,
-    pilot_id         text NOT NULL,
-    source_location  text NOT NULL,
-    source_record_id text NOT NULL,
-    record_hash      text NOT NULL,
-    ingested_at      timestamptz NOT NULL,
-    record           jsonb NOT NULL,
-    PRIMARY KEY (batch_id, source_record_id)
-);
-CREATE INDEX IF NOT EXISTS {entity}_pilot_record ON raw.{entity} (pilot_id, source_record_id);
-"""
-MIGRATIONS = """
-ALTER TABLE raw.batches ADD COLUMN IF NOT EXISTS watermark_from timestamptz;
-ALTER TABLE raw.batches ADD COLUMN IF NOT EXISTS watermark_to timestamptz;
-ALTER TABLE raw.quarantine ADD COLUMN IF NOT EXISTS resolved_by_batch text;
-ALTER TABLE raw.quarantine ADD COLUMN IF NOT EXISTS resolved_at timestamptz;
-"""
 
 
 @dataclass(frozen=True)
@@ -54,33 +51,30 @@ class Batch:
     watermark_to: datetime | None = None
 
 
-def batch_key(start: datetime) -> str:
-    return f"{start:%Y%m%dT%H%M%S}"
-
-
 def batch_for(pilot_id: str, entity: str, start: datetime, end: datetime) -> Batch:
     """Batch ids are derived from the data interval, so the same interval is the same batch."""
     return Batch(f"{pilot_id}/{entity}/{batch_key(start)}", pilot_id, entity, start, end)
 
 
-def ensure_raw_schema(conn: psycopg.Connection) -> None:
-    with conn.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext('osservatorio.raw_schema'))")
-        cur.execute(RAW_SCHEMA_SQL.read_text(encoding="utf-8"))
-        cur.execute(MIGRATIONS)
-        for entity in RECORD_TYPES:
-            cur.execute(RECORD_TABLE_DDL.format(entity=entity))
+@dataclass(frozen=True)
+class LandingCounts:
+    """What a landing did with the batch's received records: received = loaded + unchanged + quarantined."""
+
+    loaded: int  # valid records inserted as new versions
+    unchanged: int  # valid records equal to their current version elsewhere: not landed again
+    quarantined: int  # refused by validation, or duplicate ids in the batch
 
 
 def watermark_before(
     conn: psycopg.Connection, pilot_id: str, entity: str, start: datetime
 ) -> datetime | None:
     """Where an interval's incremental extraction starts: the newest change landed by an earlier
-    interval. A rerun of an interval therefore asks for exactly what its first run asked for."""
-    ensure_raw_schema(conn)
+    interval (current landings only). A rerun of an interval therefore asks for exactly what its
+    first run asked for."""
+    require_migrated(conn)
     row = conn.execute(
         "SELECT max(watermark_to) FROM raw.batches WHERE pilot_id = %s AND entity = %s"
-        " AND data_interval_start < %s",
+        " AND data_interval_start < %s AND superseded_at IS NULL",
         (pilot_id, entity, start),
     ).fetchone()
     return row[0] if row else None
@@ -94,19 +88,35 @@ def land_batch(
     received: int,
     in_transaction: Callable[[psycopg.Connection], None] | None = None,
     failures_by_rule: dict[str, int] | None = None,
-) -> tuple[int, int]:
-    """Replace the batch's rows with the files' contents; returns (loaded, quarantined).
+) -> LandingCounts:
+    """Land the files' contents as a new landing of the batch, superseding its previous landing.
 
     `in_transaction` runs inside the same transaction (e.g. the file ledger of a file channel).
     """
     if batch.entity not in RECORD_TYPES:
         raise ValueError(f"unknown record type {batch.entity!r}")
     table = f"raw.{batch.entity}"
-    now = datetime.now(UTC)
     with conn.transaction(), conn.cursor() as cur:
-        ensure_raw_schema(conn)
-        for stale in (table, "raw.quarantine", "raw.validation_results", "raw.batches"):
-            cur.execute(f"DELETE FROM {stale} WHERE batch_id = %s", (batch.batch_id,))
+        require_migrated(conn)
+        # Landings of one pilot's record type are serialised: "is this version new?" must see the
+        # landing before it (two backfill runs at once would otherwise both land a version).
+        lock = f"osservatorio.land:{batch.pilot_id}/{batch.entity}"
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (lock,))
+        now, landing_id = cur.execute(
+            "SELECT now(), nextval(pg_get_serial_sequence('raw.batches', 'landing_id'))"
+        ).fetchone()
+        # A rerun: the batch's current landing and everything it wrote are superseded, never deleted.
+        previous = cur.execute(
+            "UPDATE raw.batches SET superseded_at = %s WHERE batch_id = %s AND superseded_at IS NULL"
+            " RETURNING landing_id",
+            (now, batch.batch_id),
+        ).fetchall()
+        for (old_landing,) in previous:
+            for stale in (table, "raw.quarantine", "raw.validation_results"):
+                cur.execute(
+                    f"UPDATE {stale} SET superseded_at = %s WHERE landing_id = %s AND superseded_at IS NULL",
+                    (now, old_landing),
+                )
         cur.execute(
             "CREATE TEMP TABLE incoming (line bigint, source_location text, source_record_id text,"
             " record_hash text, record jsonb) ON COMMIT DROP"
@@ -135,36 +145,53 @@ def land_batch(
             "   HAVING count(DISTINCT record_hash) > 1) AS conflicting"
             " FROM incoming i"
         )
+        # The latest thing other batches know of each incoming record, in current-version order
+        # (latest data interval, then latest landing; a quarantine entry counts after a record row
+        # of the same landing). Equal to a landed version with the same hash: unchanged.
         cur.execute(
-            f"INSERT INTO {table} (batch_id, pilot_id, source_location, source_record_id, record_hash,"
-            " ingested_at, record)"
-            " SELECT %s, %s, source_location, source_record_id, record_hash, %s, record FROM ranked"
-            " WHERE copy_no = 1 AND NOT conflicting",
-            (batch.batch_id, batch.pilot_id, now),
+            "CREATE TEMP TABLE latest ON COMMIT DROP AS"
+            " SELECT DISTINCT ON (source_record_id) source_record_id, record_hash, is_record FROM ("
+            "   SELECT source_record_id, record_hash, true AS is_record, data_interval_start,"
+            f"     ingested_at AS landed_at FROM {table}"
+            "    WHERE pilot_id = %(pilot)s AND superseded_at IS NULL AND batch_id <> %(batch)s"
+            "   UNION ALL"
+            "   SELECT source_record_id, record_hash, false, data_interval_start, quarantined_at"
+            "   FROM raw.quarantine WHERE pilot_id = %(pilot)s AND entity = %(entity)s"
+            "    AND superseded_at IS NULL AND batch_id <> %(batch)s AND source_record_id IS NOT NULL"
+            " ) known"
+            " WHERE source_record_id IN"
+            "  (SELECT source_record_id FROM ranked WHERE copy_no = 1 AND NOT conflicting)"
+            " ORDER BY source_record_id, data_interval_start DESC, landed_at DESC, is_record",
+            {"pilot": batch.pilot_id, "batch": batch.batch_id, "entity": batch.entity},
+        )
+        cur.execute(
+            f"INSERT INTO {table} (landing_id, batch_id, pilot_id, data_interval_start, source_location,"
+            " source_record_id, record_hash, ingested_at, record)"
+            " SELECT %s, %s, %s, %s, r.source_location, r.source_record_id, r.record_hash, %s, r.record"
+            " FROM ranked r LEFT JOIN latest l ON l.source_record_id = r.source_record_id"
+            "  AND l.is_record AND l.record_hash = r.record_hash"
+            " WHERE r.copy_no = 1 AND NOT r.conflicting AND l.source_record_id IS NULL",
+            (landing_id, batch.batch_id, batch.pilot_id, batch.data_interval_start, now),
         )
         loaded = cur.rowcount
-        # A pilot resent a corrected record: its open quarantine entries from earlier batches are resolved.
-        cur.execute(
-            "UPDATE raw.quarantine q SET status = 'resolved', resolved_by_batch = %s, resolved_at = %s"
-            f" FROM {table} t WHERE t.batch_id = %s AND q.pilot_id = %s AND q.entity = %s"
-            " AND q.status = 'open' AND q.batch_id <> %s AND q.source_record_id = t.source_record_id",
-            (batch.batch_id, now, batch.batch_id, batch.pilot_id, batch.entity, batch.batch_id),
+        [valid] = cur.execute("SELECT count(*) FROM ranked WHERE copy_no = 1 AND NOT conflicting").fetchone()
+        unchanged = valid - loaded
+        quarantine_columns = (
+            "landing_id, batch_id, pilot_id, entity, data_interval_start, source_location, source_record_id,"
+            " record_hash, failed_rules, reason, payload, quarantined_at"
         )
         cur.execute(
-            "INSERT INTO raw.quarantine (batch_id, pilot_id, entity, source_location, source_record_id,"
-            " record_hash, failed_rules, reason, payload, quarantined_at)"
-            " SELECT %s, %s, %s, source_location, source_record_id, record_hash, ARRAY['record_id_unique'],"
+            f"INSERT INTO raw.quarantine ({quarantine_columns})"
+            " SELECT %s, %s, %s, %s, %s, source_location, source_record_id, record_hash,"
+            " ARRAY['record_id_unique'],"
             " CASE WHEN conflicting THEN 'the same record id appears more than once with different contents'"
             "      ELSE 'exact copy of a record earlier in the batch (that one was loaded)' END,"
             " record, %s FROM ranked WHERE conflicting OR copy_no > 1",
-            (batch.batch_id, batch.pilot_id, batch.entity, now),
+            (landing_id, batch.batch_id, batch.pilot_id, batch.entity, batch.data_interval_start, now),
         )
         quarantined = cur.rowcount
         with (
-            cur.copy(
-                "COPY raw.quarantine (batch_id, pilot_id, entity, source_location, source_record_id,"
-                " record_hash, failed_rules, reason, payload, quarantined_at) FROM STDIN"
-            ) as copy,
+            cur.copy(f"COPY raw.quarantine ({quarantine_columns}) FROM STDIN") as copy,
             quarantine_path.open(encoding="utf-8") as lines,
         ):
             for line in lines:
@@ -172,9 +199,11 @@ def land_batch(
                 record_id = None if item["record_id"] is None else str(item["record_id"])
                 copy.write_row(
                     (
+                        landing_id,
                         batch.batch_id,
                         batch.pilot_id,
                         batch.entity,
+                        batch.data_interval_start,
                         item["source"],
                         record_id,
                         item["hash"],
@@ -186,10 +215,11 @@ def land_batch(
                 )
                 quarantined += 1
         cur.execute(
-            "INSERT INTO raw.batches (batch_id, pilot_id, entity, data_interval_start, data_interval_end,"
-            " received, loaded, quarantined, watermark_from, watermark_to)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO raw.batches (landing_id, batch_id, pilot_id, entity, data_interval_start,"
+            " data_interval_end, received, loaded, unchanged, quarantined, watermark_from, watermark_to,"
+            " landed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
+                landing_id,
                 batch.batch_id,
                 batch.pilot_id,
                 batch.entity,
@@ -197,21 +227,23 @@ def land_batch(
                 batch.data_interval_end,
                 received,
                 loaded,
+                unchanged,
                 quarantined,
                 batch.watermark_from,
                 batch.watermark_to,
+                now,
             ),
         )
         # One row per rule that refused rows, plus "all_rules" with the batch's totals.
         outcome = {"all_rules": quarantined} | (failures_by_rule or {})
         cur.executemany(
-            "INSERT INTO raw.validation_results (batch_id, pilot_id, entity, rule, failed_rows, evaluated,"
-            " validated_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO raw.validation_results (landing_id, batch_id, pilot_id, entity, rule, failed_rows,"
+            " evaluated, validated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
             [
-                (batch.batch_id, batch.pilot_id, batch.entity, rule, failed, received, now)
+                (landing_id, batch.batch_id, batch.pilot_id, batch.entity, rule, failed, received, now)
                 for rule, failed in outcome.items()
             ],
         )
         if in_transaction is not None:
             in_transaction(conn)
-    return loaded, quarantined
+    return LandingCounts(loaded=loaded, unchanged=unchanged, quarantined=quarantined)

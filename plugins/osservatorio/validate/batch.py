@@ -8,7 +8,6 @@ human-readable reason). Every received record ends in exactly one of them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -19,7 +18,8 @@ from typing import IO, TYPE_CHECKING, Any
 import pandas as pd
 
 from osservatorio.contract import record_type as load_record_type
-from osservatorio.extract.file_table import header_key
+from osservatorio.envelope import header_key, record_hash
+from osservatorio.errors import BatchRejected
 from osservatorio.privacy.pseudonymise import person_key
 from osservatorio.registry import known_comuni
 from osservatorio.validate.canonical import ROW, SHAPE_ERRORS, SOURCE, TYPE_ERRORS, from_envelopes
@@ -38,10 +38,6 @@ if TYPE_CHECKING:
     from osservatorio.registry import EntitySource, Pilot
 
 CHUNK_SIZE = 50_000
-
-
-class BatchRejected(RuntimeError):
-    """The whole batch is refused: nothing of it is loaded. The message says pilot, source and why."""
 
 
 @dataclass(frozen=True)
@@ -74,11 +70,6 @@ def _structure_errors(envelopes: list[dict], source: EntitySource, required: lis
         listed = ", ".join(f"{k!r} (first in {where})" for k, where in first.items())
         errors.append(f"unknown field(s) {listed}: neither mapped nor ignored in config/pilots.yaml")
     return errors
-
-
-def record_hash(record: dict[str, Any]) -> str:
-    """SHA-256 of the record as the pilot sent it (sorted keys): detects changed resends."""
-    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def fresh_since(source: EntitySource, as_of: date) -> datetime | None:

@@ -1,4 +1,16 @@
-"""Run a GX expectation suite (expectations/<record type>.json) on a batch, row by row.
+"""Build a record type's GX suite and run it on a batch, row by row.
+
+One suite per record type, in two parts (`load_suite_definition` joins them, so GX, Data Docs and
+the quarantine see one suite):
+- structural rules, generated from the contract (`plugins/osservatorio/contract/<record
+  type>.yaml`: required, enum, pattern, minimum/maximum, types, primary key) by
+  `osservatorio.validate.contract_expectations`; never written by hand;
+- business rules, hand-written in `expectations/<record type>.json` (codice fiscale, consistency
+  between fields, dates against the data interval, comuni, freshness, row shape, batch not empty,
+  duplicate entries), with `structural_overrides` there renaming a generated rule or rewording its
+  reason where the wording carries domain meaning.
+An expectation with `meta.enforced_at` (the primary key: at landing) belongs to the suite but is
+not run by GX.
 
 Row-level expectations name the rows that fail (by `_row`), each with the rule and the reason
 kept in the expectation's `meta`; table-level failures (empty batch, ...) fail the batch.
@@ -9,6 +21,7 @@ once all chunks are seen (its maximum is the largest chunk maximum).
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,8 +30,10 @@ from typing import Any
 import pandas as pd
 
 from osservatorio.contract import record_type as load_record_type
+from osservatorio.contract import table_schema
 from osservatorio.paths import EXPECTATIONS_DIR
 from osservatorio.validate.canonical import ROW
+from osservatorio.validate.contract_expectations import enforced_by_gx, structural_expectations
 from osservatorio.validate.data_docs import BatchResultFold
 
 TABLE_LEVEL = {"expect_table_row_count_to_be_between", "expect_table_columns_to_match_set"}
@@ -51,8 +66,19 @@ class SuiteOutcome:
 
 
 @cache
+def _suite_definition(record_type: str) -> dict[str, Any]:
+    business = json.loads((EXPECTATIONS_DIR / f"{record_type}.json").read_text(encoding="utf-8"))
+    structural = structural_expectations(table_schema(record_type), business.get("structural_overrides"))
+    expectations = [*structural, *business["expectations"]]
+    rules = [e["meta"]["rule"] for e in expectations]
+    if repeated := sorted({r for r in rules if rules.count(r) > 1}):
+        raise ValueError(f"{record_type}: rule id(s) {repeated} used by more than one expectation")
+    return {"name": business["name"], "meta": business["meta"], "expectations": expectations}
+
+
 def load_suite_definition(record_type: str) -> dict[str, Any]:
-    return json.loads((EXPECTATIONS_DIR / f"{record_type}.json").read_text(encoding="utf-8"))
+    """The record type's whole suite: generated structural rules, then the hand-written ones."""
+    return copy.deepcopy(_suite_definition(record_type))
 
 
 class SuiteRunner:
@@ -73,10 +99,13 @@ class SuiteRunner:
             .add_dataframe_asset(record_type)
             .add_batch_definition_whole_dataframe("batch")
         )
-        suite = context.suites.add(
-            gx.ExpectationSuite(name=definition["name"], expectations=definition["expectations"])
-        )
-        identifiers = {f.name for f in load_record_type(record_type).fields if f.direct_identifier}
+        run_by_gx = [e for e in definition["expectations"] if enforced_by_gx(e)]
+        suite = context.suites.add(gx.ExpectationSuite(name=definition["name"], expectations=run_by_gx))
+        contract = load_record_type(record_type)
+        identifiers = {f.name for f in contract.fields if f.direct_identifier}
+        # Optional contract fields a pilot does not send: absent, not wrong (checked as all-missing).
+        named = {e["kwargs"].get(k) for e in run_by_gx for k in ("column", "column_A", "column_B")}
+        self._optional = [f.name for f in contract.fields if not f.required and f.name in named]
         self.fold = BatchResultFold(hidden_columns=identifiers)
         self._validation = context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{record_type}_validation", data=batch, suite=suite)
@@ -84,11 +113,17 @@ class SuiteRunner:
 
     def run(self, frame: pd.DataFrame, parameters: dict[str, Any]) -> SuiteOutcome:
         """Validate one chunk; `parameters` fill the suite's `$PARAMETER`s (see its meta)."""
-        result = self._validation.run(
-            batch_parameters={"dataframe": frame},
-            expectation_parameters=parameters,
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
-        )
+        absent = [name for name in self._optional if name not in frame.columns]
+        for name in absent:  # added for GX only: the frame goes on to the writer as it came
+            frame[name] = pd.Series(None, index=frame.index, dtype="object")
+        try:
+            result = self._validation.run(
+                batch_parameters={"dataframe": frame},
+                expectation_parameters=parameters,
+                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
+            )
+        finally:
+            frame.drop(columns=absent, inplace=True)
         self.fold.add(result)
         outcome = SuiteOutcome(statistics=dict(result.statistics))
         for expectation in result.results:

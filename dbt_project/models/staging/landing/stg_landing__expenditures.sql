@@ -1,7 +1,8 @@
 with
 
+-- The current version of each record, or the one known at var('known_at').
 source as (
-    select * from {{ source('landing', 'expenditures') }}
+    {{ records_known_at(source('landing', 'expenditures')) }}
 ),
 
 renamed as (
@@ -11,6 +12,7 @@ renamed as (
         source_record_id as expenditure_id,
         record ->> 'operation_id' as operation_id,
         batch_id,
+        landing_id,
         record_hash,
 
         -- numbers
@@ -19,6 +21,7 @@ renamed as (
         -- dates
         (record ->> 'declared_date')::date as declared_date,
         (record ->> 'source_updated_at')::timestamptz as source_updated_at,
+        data_interval_start,
         ingested_at
 
     from source

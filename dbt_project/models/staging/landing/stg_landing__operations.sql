@@ -1,7 +1,8 @@
 with
 
+-- The current version of each record, or the one known at var('known_at').
 source as (
-    select * from {{ source('landing', 'operations') }}
+    {{ records_known_at(source('landing', 'operations')) }}
 ),
 
 renamed as (
@@ -12,6 +13,7 @@ renamed as (
         record ->> 'cup' as cup,
         record ->> 'beneficiary_id' as beneficiary_id,
         batch_id,
+        landing_id,
         record_hash,
 
         -- strings
@@ -45,6 +47,7 @@ renamed as (
         (record ->> 'expected_end_date')::date as expected_end_date,
         (record ->> 'end_date')::date as end_date,
         (record ->> 'source_updated_at')::timestamptz as source_updated_at,
+        data_interval_start,
         ingested_at
 
     from source

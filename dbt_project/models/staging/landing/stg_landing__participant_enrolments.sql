@@ -1,7 +1,8 @@
 with
 
+-- The current version of each record, or the one known at var('known_at').
 source as (
-    select * from {{ source('landing', 'participant_enrolments') }}
+    {{ records_known_at(source('landing', 'participant_enrolments')) }}
 ),
 
 renamed as (
@@ -12,6 +13,7 @@ renamed as (
         record ->> 'operation_id' as operation_id,
         record ->> 'person_key' as person_key,
         batch_id,
+        landing_id,
         record_hash,
         source_location,
 
@@ -34,6 +36,7 @@ renamed as (
         (record ->> 'entry_date')::date as entry_date,
         (record ->> 'exit_date')::date as exit_date,
         (record ->> 'source_updated_at')::timestamptz as source_updated_at,
+        data_interval_start,
         ingested_at
 
     from source

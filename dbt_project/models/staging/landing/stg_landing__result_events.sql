@@ -1,7 +1,8 @@
 with
 
+-- The current version of each record, or the one known at var('known_at').
 source as (
-    select * from {{ source('landing', 'result_events') }}
+    {{ records_known_at(source('landing', 'result_events')) }}
 ),
 
 renamed as (
@@ -11,6 +12,7 @@ renamed as (
         source_record_id as event_id,
         record ->> 'enrolment_id' as enrolment_id,
         batch_id,
+        landing_id,
         record_hash,
 
         -- strings
@@ -22,6 +24,7 @@ renamed as (
         -- dates
         (record ->> 'event_date')::date as event_date,
         (record ->> 'source_updated_at')::timestamptz as source_updated_at,
+        data_interval_start,
         ingested_at
 
     from source

@@ -1,7 +1,8 @@
 with
 
+-- The current version of each record, or the one known at var('known_at').
 source as (
-    select * from {{ source('landing', 'supported_entities') }}
+    {{ records_known_at(source('landing', 'supported_entities')) }}
 ),
 
 renamed as (
@@ -12,6 +13,7 @@ renamed as (
         record ->> 'operation_id' as operation_id,
         record ->> 'entity_vat_number' as entity_vat_number,
         batch_id,
+        landing_id,
         record_hash,
 
         -- strings
@@ -22,6 +24,7 @@ renamed as (
         -- dates
         (record ->> 'support_start_date')::date as support_start_date,
         (record ->> 'source_updated_at')::timestamptz as source_updated_at,
+        data_interval_start,
         ingested_at
 
     from source

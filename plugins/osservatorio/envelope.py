@@ -1,0 +1,72 @@
+"""The record envelope: how one record travels from extraction through validation to landing.
+
+Every stage reads and writes JSON lines, one record a line, so a batch of a million records
+never sits in memory and each stage can be rerun from the previous stage's file:
+
+- extracted  `{"source": "<where>", "record": {<source field>: <value>}}`: what the pilot sent,
+  untouched; `source` is "<file>:<line>", "<file>:row <n>" or "<path>?<page param>=<n>";
+- valid      `{"source", "record_id", "hash", "record": {<contract field>: <value>}}`;
+- quarantine `{"source", "record_id", "hash", "failed_rules", "reason", "payload"}`.
+
+Extraction, validation and landing import these names from here, and nothing from each other.
+Files dropped by a pilot also carry their provenance (`DroppedFile`), recorded in the ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+_SPACES = re.compile(r"\s+")
+NEW = "new"
+ALREADY_LANDED = "already_landed"
+_HASH_CHUNK = 1 << 20
+
+
+def write_extracted(sink: IO[str], source: str, record: dict[str, Any]) -> None:
+    sink.write(json.dumps({"source": source, "record": record}, ensure_ascii=False) + "\n")
+
+
+def read_lines(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            yield json.loads(line)
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    """SHA-256 of the record as the pilot sent it (sorted keys): a changed resend is a new version."""
+    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def header_key(cell: object) -> str:
+    """How source field names compare: NFC, any whitespace (NBSP, newlines) collapsed, trimmed, casefolded."""
+    text = unicodedata.normalize("NFC", "" if cell is None else str(cell))
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
+@dataclass(frozen=True)
+class DroppedFile:
+    """One file of a file-drop batch, as the ledger (raw.files) records it."""
+
+    name: str  # file name in the inbox
+    sha256: str
+    records: int  # data rows read (0 for skipped files)
+    status: str  # "new" | "already_landed" (same checksum landed before or earlier in this run)
+    encoding: str | None  # CSV only
+    delimiter: str | None  # CSV only
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(_HASH_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
