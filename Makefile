@@ -46,7 +46,7 @@ pilots-stop:
 demo: setup pilots  ## run the whole pipeline once on the simulated pilots and print the EECO01 table
 	@$(ENV) python -m osservatorio.demo
 
-ui: setup pilots  ## start the Airflow UI (api-server + scheduler + dag-processor) on 127.0.0.1
+ui: setup pilots  ## airflow standalone on 127.0.0.1: api-server (UI, REST API), scheduler (LocalExecutor), dag-processor, triggerer
 	@$(ENV) scripts/airflow_ui.sh
 
 backfill:  ## backfill one DAG over days, one run at a time: make backfill DAG=ingest_tdz_corviale FROM=2026-11-01 TO=2026-11-07 (needs `make ui` running)

@@ -107,7 +107,12 @@ def build_esf_indicators() -> None:
         ),
         # One task per model, `dbt build` of the model and its tests: a failing test still stops
         # what depends on it, with half the tasks (each task is a process of several seconds).
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD),
+        # No per-model Assets: nothing is scheduled on them (the DAG's outlet is the indicator mart),
+        # and cosmos creating them from parallel tasks on a first run races on Airflow's unique
+        # asset key (UniqueViolation on idx_asset_name_uri_unique fails the task).
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD, emit_datasets=False
+        ),
         operator_args={"install_deps": False},
     )
     as_of >> dbt >> publish_indicator_extract(as_of)
