@@ -161,8 +161,9 @@ def test_rerunning_the_same_interval_changes_nothing(test_env: TestEnv, pipeline
     def snapshot() -> list[tuple]:  # the current landings (a rerun supersedes, and keeps, the old ones)
         return query(
             test_env,
-            "SELECT pilot_id, entity, received, loaded, unchanged, quarantined FROM raw.batches"
-            " WHERE superseded_at IS NULL ORDER BY 1, 2",
+            "SELECT batch_id, pilot_id, entity, received, loaded, unchanged, quarantined FROM raw.batches"
+            " WHERE superseded_at IS NULL AND pilot_id = ANY(%s) ORDER BY batch_id",
+            list(PILOTS),
         )
 
     before = snapshot()
@@ -171,8 +172,12 @@ def test_rerunning_the_same_interval_changes_nothing(test_env: TestEnv, pipeline
         run_dag(test_env, f"ingest_{pilot}")
     run_dag(test_env, "build_esf_indicators")
     assert snapshot() == before
-    [(rows,)] = query(test_env, "SELECT count(*) FROM raw.participant_enrolments WHERE superseded_at IS NULL")
-    assert rows == sum(r[3] for r in before if r[1] == "participant_enrolments")
+    [(rows,)] = query(
+        test_env,
+        "SELECT count(*) FROM raw.participant_enrolments WHERE superseded_at IS NULL AND pilot_id = ANY(%s)",
+        list(PILOTS),
+    )
+    assert rows == sum(r[4] for r in before if r[2] == "participant_enrolments")
     superseded = query(
         test_env,
         "SELECT pilot_id, count(*) FROM raw.batches WHERE superseded_at IS NOT NULL AND pilot_id = ANY(%s)"
