@@ -88,10 +88,6 @@ class Pilot:
     formats: ValueFormats = ValueFormats()
     api: ApiDialect = ApiDialect()
 
-    @property
-    def is_file_channel(self) -> bool:
-        return self.channel in FILE_CHANNELS
-
 
 class RegistryError(ValueError):
     """The registry file is malformed; the message names the pilot and the key."""
