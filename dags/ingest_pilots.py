@@ -46,6 +46,7 @@ def extract(pilot_id: str, entity: str, interval: dict) -> dict:
 
     batch = BatchManifest(pilot_id, entity, RunInterval.from_xcom(interval))
     with connect_from_airflow() as warehouse:
+        warehouse.autocommit = True  # lookups only: no transaction held open while extracting
         try:
             return channel_for(load_registry()[pilot_id]).extract(batch, warehouse).to_xcom()
         except FileRejected as refused:
@@ -61,7 +62,7 @@ def validate(extracted: dict) -> dict:
     from airflow.sdk import Variable
     from airflow.sdk.exceptions import AirflowFailException
 
-    from osservatorio.errors import BatchRejected
+    from osservatorio.errors import BatchRejected, RunConfigurationError
     from osservatorio.manifest import Extraction, ValidatedBatch
     from osservatorio.privacy.pseudonymise import KEY_VARIABLE
     from osservatorio.validate.batch import validate_batch
@@ -83,12 +84,15 @@ def validate(extracted: dict) -> dict:
         pages.append(str(page))
         log.info("Data Docs of this batch: file://%s", page)
 
+    if not (secret_key := Variable.get(KEY_VARIABLE, default=None)):
+        # (a missing Variable raises AirflowRuntimeError, which the retry policy cannot tell apart)
+        raise RunConfigurationError(f"Airflow Variable {KEY_VARIABLE} is not set: see scripts/env.sh")
     try:
         summary = validate_batch(
             load_registry()[batch.pilot_id],
             batch.entity,
             extraction.path,
-            Variable.get(KEY_VARIABLE),
+            secret_key,
             batch.as_of,
             publish=publish,
         )

@@ -18,8 +18,10 @@
 {%- endmacro %}
 
 {#- The version of each record (pilot, source_record_id) known at var('known_at'): among the rows
-    known then, the one from the batch with the latest data interval, then the latest landing
-    (a late rerun of an old interval does not override what a later interval landed). -#}
+    known then, the one the pilot changed last (source_updated_at: a rerun of an old interval
+    reads the pilot's system as it is now, so it may land a newer version than a later interval
+    did), then the one from the batch with the latest data interval, then the latest landing (a
+    late rerun of an old interval does not override a later interval's equally recent version). -#}
 {% macro records_known_at(source_relation, known_at=none) -%}
     select *
     from (
@@ -27,7 +29,11 @@
             *,
             row_number() over (
                 partition by pilot_id, source_record_id
-                order by data_interval_start desc, ingested_at desc, landing_id desc
+                order by
+                    (record ->> 'source_updated_at')::timestamptz desc nulls last,
+                    data_interval_start desc,
+                    ingested_at desc,
+                    landing_id desc
             ) as version_rank
         from {{ source_relation }}
         where {{ known_at_condition('ingested_at', known_at) }}

@@ -214,6 +214,30 @@ def test_known_at_and_quarantine_resolution_through_dbt(test_env: TestEnv, tmp_p
     assert (status, resolved_by) == ("resolved", oct20)
 
 
+def test_a_rerun_that_fetches_a_newer_change_makes_it_current(test_env: TestEnv, tmp_path: Path) -> None:
+    """A source is read as it is now: rerunning an old interval can fetch a version the pilot
+    changed after a later interval landed its own. The pilot's change time decides."""
+    pilot = "hist_newer"
+
+    def changed(title: str, at: str) -> dict:
+        item = valid("OP1", title)
+        item["record"]["source_updated_at"] = at
+        return item
+
+    with psycopg.connect(test_env.warehouse_uri) as conn:
+        land(conn, tmp_path, pilot, day(11, 1), [changed("v1", "2031-11-01T09:00:00+00:00")], [])
+        land(conn, tmp_path, pilot, day(11, 2), [changed("v2", "2031-11-02T09:00:00+00:00")], [])
+        # The rerun of 1 November reads the pilot's system after its 3 November change.
+        rerun = land(conn, tmp_path, pilot, day(11, 1), [changed("v3", "2031-11-03T09:00:00+00:00")], [])
+        assert rerun == LandingCounts(loaded=1, unchanged=0, quarantined=0)
+    dbt_run(test_env)
+    with psycopg.connect(test_env.warehouse_uri) as conn:
+        titles = conn.execute(
+            "SELECT operation_title FROM staging.stg_landing__operations WHERE pilot_id = %s", (pilot,)
+        ).fetchall()
+    assert titles == [("v3",)]
+
+
 # ------------------------------------------------------------------ migrations
 def test_migrations_are_idempotent_and_strict(test_env: TestEnv, tmp_path: Path) -> None:
     uri = test_env.warehouse_uri

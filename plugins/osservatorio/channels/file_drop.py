@@ -31,7 +31,15 @@ class FileDropChannel(Channel):
             return self._inbox
         from airflow.providers.standard.hooks.filesystem import FSHook
 
-        return Path(FSHook(fs_conn_id=self.pilot.connection_id).get_path())
+        from osservatorio.errors import RunConfigurationError
+
+        path = FSHook(fs_conn_id=self.pilot.connection_id).get_path()
+        if not path or not Path(path).is_absolute():  # "" would silently mean the worker's cwd
+            raise RunConfigurationError(
+                f"pilot {self.pilot.pilot_id}: connection {self.pilot.connection_id} needs an absolute"
+                f" inbox folder in its extra 'path' (got {path!r})"
+            )
+        return Path(path)
 
     def read_file(self, source: EntitySource, path: Path, mapped: list[str]) -> Rows:
         """(rows, encoding, delimiter) of one file of this format."""
