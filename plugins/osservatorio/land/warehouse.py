@@ -10,7 +10,8 @@ Each record version lands once: a valid record whose hash equals the current ver
 record landed by another batch is counted as `unchanged`, not inserted again (compared
 with the non-superseded row from the batch with the latest data interval, then the latest
 landing; a quarantine entry later than it makes the record land again, so that a correction
-always lands; staging then picks the version the pilot changed last, see records_known_at). An out-of-order or repeated interval is therefore harmless.
+always lands; staging then picks the version the pilot changed last, see records_known_at).
+An out-of-order or repeated interval is therefore harmless.
 
 Records are copied into a temporary table first: a record id that appears twice in the batch
 (possibly in different chunks of a large batch) goes to the quarantine, not to the landing table.
