@@ -34,7 +34,7 @@ def plan() -> dict:
     return run_interval(get_current_context()).to_xcom()
 
 
-@task
+@task(show_return_value_in_logs=False)  # the manifest: a long dict, in XCom anyway
 def extract(pilot_id: str, entity: str, interval: dict) -> dict:
     """Read the pilot's channel into the batch's work folder, untouched (JSON lines)."""
     from airflow.sdk.exceptions import AirflowFailException
@@ -42,32 +42,43 @@ def extract(pilot_id: str, entity: str, interval: dict) -> dict:
     from osservatorio.channels import channel_for
     from osservatorio.errors import FileRejected
     from osservatorio.manifest import BatchManifest, RunInterval
+    from osservatorio.pipeline import extract_step
     from osservatorio.warehouse import connect_from_airflow
 
     batch = BatchManifest(pilot_id, entity, RunInterval.from_xcom(interval))
     with connect_from_airflow() as warehouse:
         warehouse.autocommit = True  # lookups only: no transaction held open while extracting
         try:
-            return channel_for(load_registry()[pilot_id]).extract(batch, warehouse).to_xcom()
+            return extract_step(channel_for(load_registry()[pilot_id]), batch, warehouse).to_xcom()
         except FileRejected as refused:
-            raise AirflowFailException(str(refused)) from None  # a broken file does not heal on retry
+            raise AirflowFailException(_refusal(refused)) from None  # a broken file does not heal on retry
 
 
-@task
+def _refusal(refused: Exception) -> str:
+    """Log the whole refusal (reason, top reasons with example lines) as the task's first ERROR,
+    before Airflow's traceback; the exception then carries its first line only, not a repeat."""
+    import logging
+
+    logging.getLogger("osservatorio").error("BATCH REFUSED, nothing loaded: %s", refused)
+    return str(refused).splitlines()[0]
+
+
+@task(show_return_value_in_logs=False)
 def validate(extracted: dict) -> dict:
     """Map onto the contract, run the GX suite, split valid records from quarantined ones."""
     import logging
-    from pathlib import Path
+    from dataclasses import replace
 
     from airflow.sdk import Variable
     from airflow.sdk.exceptions import AirflowFailException
 
     from osservatorio.errors import BatchRejected, RunConfigurationError
-    from osservatorio.manifest import Extraction, ValidatedBatch
+    from osservatorio.manifest import Extraction
+    from osservatorio.pipeline import validate_step
     from osservatorio.privacy.pseudonymise import KEY_VARIABLE
-    from osservatorio.validate.batch import validate_batch
     from osservatorio.validate.data_docs import publish_batch_result
     from osservatorio.validate.suite import load_suite_definition
+    from osservatorio.warehouse import connect_from_airflow
 
     extraction = Extraction.from_xcom(extracted)
     batch = extraction.batch
@@ -87,58 +98,34 @@ def validate(extracted: dict) -> dict:
     if not (secret_key := Variable.get(KEY_VARIABLE, default=None)):
         # (a missing Variable raises AirflowRuntimeError, which the retry policy cannot tell apart)
         raise RunConfigurationError(f"Airflow Variable {KEY_VARIABLE} is not set: see scripts/env.sh")
-    try:
-        summary = validate_batch(
-            load_registry()[batch.pilot_id],
-            batch.entity,
-            extraction.path,
-            secret_key,
-            batch.as_of,
-            publish=publish,
-        )
-    except BatchRejected as refused:
-        raise AirflowFailException(str(refused)) from None  # bad data does not heal on retry
-    return ValidatedBatch(
-        extraction=extraction,
-        valid_path=Path(summary.valid_path),
-        quarantine_path=Path(summary.quarantine_path),
-        received=summary.received,
-        failures_by_rule=summary.failures_by_rule,
-        data_docs_page=pages[0] if pages else None,
-    ).to_xcom()
+    with connect_from_airflow() as warehouse:
+        try:
+            ready = validate_step(load_registry()[batch.pilot_id], extraction, secret_key, warehouse, publish)
+        except BatchRejected as refused:
+            raise AirflowFailException(_refusal(refused)) from None  # bad data does not heal on retry
+    return replace(ready, data_docs_page=pages[0] if pages else None).to_xcom()
 
 
 @task
 def load(validated: dict) -> dict:
     """Land valid records and the quarantine in one transaction; the channel's own step (the
-    file ledger) commits with them, and its follow-up (archiving files) runs after the commit."""
-    from dataclasses import replace
+    file ledger) commits with them, and its follow-up (archiving files) runs after the commit.
+    The bad-row gate is applied here too, counting the duplicate ids only landing sees."""
+    from airflow.sdk.exceptions import AirflowFailException
 
     from osservatorio.channels import channel_for
-    from osservatorio.land.warehouse import batch_for, land_batch
-    from osservatorio.manifest import LandedBatch, ValidatedBatch
+    from osservatorio.errors import BatchRejected
+    from osservatorio.manifest import ValidatedBatch
+    from osservatorio.pipeline import land_step
     from osservatorio.warehouse import connect_from_airflow
 
     ready = ValidatedBatch.from_xcom(validated)
-    extraction, batch = ready.extraction, ready.extraction.batch
-    channel = channel_for(load_registry()[batch.pilot_id])
-    landing = replace(
-        batch_for(batch.pilot_id, batch.entity, batch.interval.start, batch.interval.end),
-        watermark_from=extraction.watermark_from,
-        watermark_to=extraction.watermark_to,
-    )
+    pilot = load_registry()[ready.extraction.batch.pilot_id]
     with connect_from_airflow() as conn:
-        counts = land_batch(
-            conn,
-            landing,
-            ready.valid_path,
-            ready.quarantine_path,
-            ready.received,
-            in_transaction=lambda c: channel.in_transaction(c, extraction),
-            failures_by_rule=ready.failures_by_rule,
-        )
-        channel.after_commit(conn, extraction)
-    return LandedBatch(batch, ready.received, counts.loaded, counts.unchanged, counts.quarantined).to_xcom()
+        try:
+            return land_step(pilot, channel_for(pilot), ready, conn).to_xcom()
+        except BatchRejected as refused:
+            raise AirflowFailException(_refusal(refused)) from None
 
 
 @task

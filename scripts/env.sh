@@ -48,6 +48,12 @@ export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_S
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS:-admin:admin}"
 # Seconds before a failed task is retried (tasks have retries=2; data errors fail without retry).
 export AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY="${AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY:-60}"
+# Airflow's bookkeeping at INFO, kept out of task and `airflow dags test` output so that a failure
+# shows on the first screen: the execution API's four lines per task (state changes, rendered
+# fields) and the next-run arithmetic of every DAG at each parse. Their warnings and errors stay,
+# and task failures are logged by the task itself. (Applies to Airflow's loggers only; libraries'
+# chatter is quieted where they are imported, e.g. osservatorio.quiet_logs for GX.)
+export AIRFLOW__LOGGING__NAMESPACE_LEVELS="${AIRFLOW__LOGGING__NAMESPACE_LEVELS-airflow.api_fastapi.execution_api=WARNING airflow.serialization.definitions.dag=WARNING airflow.models.dag=WARNING}"
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY=False
 # cosmos caches in /tmp/cosmos by default, shared by every checkout on the machine: keep it ours.
 export AIRFLOW__COSMOS__CACHE_DIR="${AIRFLOW__COSMOS__CACHE_DIR:-$OSSERVATORIO_STATE_DIR/cosmos}"

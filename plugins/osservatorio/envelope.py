@@ -16,10 +16,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
+
+# BAD_TEXT re-exported: validation reads the marker from here, not from extraction.
+from osservatorio.extract.text_safety import BAD_TEXT as BAD_TEXT
+from osservatorio.extract.text_safety import has_unsafe_text, make_safe, safe_label
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,7 +37,19 @@ _HASH_CHUNK = 1 << 20
 
 
 def write_extracted(sink: IO[str], source: str, record: dict[str, Any]) -> None:
-    sink.write(json.dumps({"source": source, "record": record}, ensure_ascii=False) + "\n")
+    """Write one extracted record; every channel writes through here, so it is where text
+    PostgreSQL cannot store (NUL, lone surrogates: undecodable bytes) is caught, for all of them.
+
+    Such text is escaped and the record marked with `BAD_TEXT` for validation to quarantine
+    (extract/text_safety.py): never written raw (the landing's COPY would fail on every rerun),
+    never dropped silently. Any other record is written exactly as sent, so `record_hash` (taken
+    by validation from this line) stays the hash of what was sent; a marked record's hash is
+    that of its escaped form, which is as stable: the same bytes sent give the same line.
+    """
+    line = json.dumps({"source": source, "record": record}, ensure_ascii=False)
+    if has_unsafe_text(line):  # rare: only then is the record walked
+        line = json.dumps({"source": safe_label(source), "record": make_safe(record)}, ensure_ascii=False)
+    sink.write(line + "\n")
 
 
 def read_lines(path: Path) -> Iterator[dict[str, Any]]:
@@ -62,6 +79,14 @@ class DroppedFile:
     status: str  # "new" | "already_landed" (same checksum landed before or earlier in this run)
     encoding: str | None  # CSV only
     delimiter: str | None  # CSV only
+    # Where it was read when not from the inbox: a rerun re-reads its batch's archived files.
+    read_from: str | None = None
+
+
+def display_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by Python as surrogates) shown as
+    `\\xe9`, so the name can be logged, stored and given to the archive."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def sha256_of(path: Path) -> str:

@@ -301,7 +301,7 @@ MALFORMED = {
         CSV_PILOT,
         "partecipanti_2.csv",
         lambda p: p.write_bytes(b"PK\x03\x04\x00\x00junk" * 50),
-        "NUL bytes",
+        "not a text file",
     ),
     "csv_utf16": (
         CSV_PILOT,

@@ -30,9 +30,9 @@ GOOD = {
 # (changes to a good record, rule expected in the quarantine, words of the reason)
 DEFECTS = [
     ({"sesso": None}, "gender_present", "gender missing"),
-    ({"sesso": "Q"}, "gender_domain", "gender not one of F, M, non-binary (gender='Q')"),
+    ({"sesso": "Q"}, "gender_domain", "gender not one of F, M, non-binary (sesso='Q')"),
     ({"data_nascita": None}, "birth_date_present", "birth date missing"),
-    ({"titolo_studio": 11}, "education_domain", "education level outside ISCED 0-8 (isced_level=11)"),
+    ({"titolo_studio": 11}, "education_domain", "education level outside ISCED 0-8 (titolo_studio=11)"),
     ({"titolo_studio": None}, "education_present", "education level missing"),
     ({"condizione_occupazionale": "pensionato"}, "labour_status_domain", "labour-market status not in"),
     ({"data_uscita": "2024-01-15"}, "exit_not_before_entry", "exit date before entry date"),

@@ -45,7 +45,7 @@ def test_unparseable_values_are_listed_not_dropped() -> None:
     )
     errors = frame.iloc[0][TYPE_ERRORS]
     assert "birth_date='31/02/1990' is not a date" in errors
-    assert "isced_level='tre' is not a integer" in errors
+    assert "isced_level='tre' is not an integer" in errors
 
 
 def test_pilot_formats_parse_italian_dates_and_decimal_commas() -> None:

@@ -72,10 +72,13 @@ def test_each_constraint_is_checked_with_its_own_parameters(record_type: str) ->
                 "expect_column_values_to_match_regex", name
             ), name
         if "minimum" in constraints or "maximum" in constraints:
-            bounds = {"column": name}
-            bounds |= {"min_value": constraints["minimum"]} if "minimum" in constraints else {}
+            bounds = {"min_value": constraints["minimum"]} if "minimum" in constraints else {}
             bounds |= {"max_value": constraints["maximum"]} if "maximum" in constraints else {}
-            assert bounds in kwargs_of("expect_column_values_to_be_between", name), name
+            checked = kwargs_of("expect_column_values_to_be_between", name)
+            # Both bounds in one rule, or one rule per bound (a plausibility maximum: its own rule).
+            together = {"column": name} | bounds in checked
+            apart = all({"column": name, key: value} in checked for key, value in bounds.items())
+            assert together or apart, name
     [unique] = [e for e in expectations if e["type"] == "expect_compound_columns_to_be_unique"]
     assert unique["kwargs"] == {"column_list": schema["primaryKey"]}
 
@@ -105,7 +108,7 @@ def test_a_changed_parameter_is_detected() -> None:
         ("postcode", {"pattern": "^[0-9]{5}$"}, "match_regex", {"regex": "^[0-9]{5}$"}),
         ("title_en", {"required": True}, "not_be_null", {}),
         ("target_group", {"enum": ["homeless"]}, "be_in_set", {"value_set": ["homeless"]}),
-        ("public_contribution", {"maximum": 10**9}, "be_between", {"min_value": 0, "max_value": 10**9}),
+        ("public_contribution", {"maximum": 10**8}, "be_between", {"min_value": 0, "max_value": 10**8}),
         ("start_date", {"minimum": date(2021, 1, 1)}, "be_between", {"min_value": date(2021, 1, 1)}),
     ],
 )
@@ -141,6 +144,40 @@ def test_a_constraint_that_cannot_be_checked_is_refused(field: str, change: dict
     next(f for f in schema["fields"] if f["name"] == field).update(change)
     with pytest.raises(ContractError, match=message):
         structural_expectations(schema)
+
+
+def test_a_plausibility_maximum_is_its_own_rule_and_the_minimum_keeps_its_id() -> None:
+    enrolments, expenditures = by_rule("participant_enrolments"), by_rule("expenditures")
+    assert enrolments["unemployment_months_not_negative"]["kwargs"] == {
+        "column": "unemployment_months",
+        "min_value": 0,
+    }
+    assert enrolments["unemployment_months_plausible"]["kwargs"] == {
+        "column": "unemployment_months",
+        "max_value": 600,
+    }
+    assert "above 600" in enrolments["unemployment_months_plausible"]["meta"]["reason"]
+    assert expenditures["amount_not_negative"]["meta"]["reason"] == "declared amount is negative"
+    assert expenditures["amount_plausible"]["kwargs"]["max_value"] == 1_000_000_000
+    # Without the overrides' split, the two bounds are one rule, as for any other field.
+    [between] = [
+        e
+        for e in structural_expectations(table_schema("participant_enrolments"))
+        if e["kwargs"].get("column") == "unemployment_months"
+    ]
+    assert between["meta"]["rule"] == "unemployment_months_domain"
+    assert between["meta"]["reason"] == "months of unemployment not between 0 and 600"
+
+
+def test_bounds_cannot_be_one_rule_and_two_at_once() -> None:
+    overrides = {"unemployment_months": {"range": {"reason": "x"}, "maximum": {"reason": "y"}}}
+    with pytest.raises(ContractError, match="exclude each other"):
+        structural_expectations(table_schema("participant_enrolments"), overrides)
+    schema = table_schema("participant_enrolments")
+    months = next(f for f in schema["fields"] if f["name"] == "unemployment_months")
+    del months["constraints"]["maximum"]
+    with pytest.raises(ContractError, match="override 'maximum' matches no constraint"):
+        structural_expectations(schema, {"unemployment_months": {"maximum": {"reason": "y"}}})
 
 
 def test_a_stale_override_is_refused() -> None:

@@ -47,17 +47,17 @@ class FileDropChannel(Channel):
 
     def extract(self, batch: BatchManifest, warehouse: psycopg.Connection | None) -> Extraction:
         from osservatorio.extract.file_drop import extract_files
-        from osservatorio.land.file_ledger import landed_checksums, restore_archived
+        from osservatorio.land.file_ledger import archive_dir, batch_files, landed_checksums
 
         inbox = self.inbox()
-        restore_archived(inbox, batch.archive_key)  # a rerun reads its own files again
-        landed = (
-            landed_checksums(warehouse, batch.pilot_id, batch.entity, excluding_batch=batch.batch_id)
-            if warehouse is not None
-            else set()
-        )
+        landed, earlier = set(), []
+        if warehouse is not None:
+            landed = landed_checksums(warehouse, batch.pilot_id, batch.entity, excluding_batch=batch.batch_id)
+            earlier = batch_files(
+                warehouse, batch.batch_id, archive_dir(inbox, batch.archive_key)
+            )  # a rerun reads its own files again
         out = batch.work_file("source")
-        result = extract_files(self.pilot, self.source(batch), inbox, out, landed, self.read_file)
+        result = extract_files(self.pilot, self.source(batch), inbox, out, landed, self.read_file, earlier)
         return Extraction(batch, out, result.received, files=tuple(result.files))
 
     def in_transaction(self, conn: psycopg.Connection, extraction: Extraction) -> None:
@@ -79,10 +79,8 @@ class FileDropChannel(Channel):
 class CsvDropChannel(FileDropChannel):
     def read_file(self, source: EntitySource, path: Path, mapped: list[str]) -> Rows:
         from osservatorio.extract.csv_reader import iter_csv_records, sniff_csv
-        from osservatorio.extract.file_table import refuse_unknown_columns
 
-        encoding, delimiter, columns = sniff_csv(path, mapped)
-        refuse_unknown_columns(columns, [*mapped, *source.ignored])
+        encoding, delimiter, columns = sniff_csv(path, mapped, known=[*mapped, *source.ignored])
         return iter_csv_records(path, encoding, delimiter, columns), encoding, delimiter
 
 

@@ -25,6 +25,7 @@ MISSING_CELLS = "_missing_cells"
 UNNAMED_PREFIX = "_unnamed_"  # a non-empty cell under a blank header cell: "_unnamed_<column number>"
 
 _SPACES = re.compile(r"\s+")
+_DUPLICATE_SUFFIX = re.compile(r"#\d+$")
 
 
 class UnreadableFile(Exception):
@@ -84,11 +85,17 @@ def resolve_columns(cells: Sequence[object], mapped: Sequence[str]) -> Columns:
 def refuse_unknown_columns(columns: Columns, known: Sequence[str]) -> None:
     """A named header cell the registry neither maps nor ignores: the pilot changed its format."""
     allowed = {header_key(name) for name in known}
-    if unknown := [k for k in columns.keys if k is not None and header_key(k) not in allowed]:
+    # A repeated unmapped header is keyed "<name>#<position>" (resolve_columns): judge the name.
+    keys = [k for k in columns.keys if k is not None]
+    names = [_DUPLICATE_SUFFIX.sub("", k) for k in keys]
+    if unknown := list(dict.fromkeys(n for n in names if header_key(n) not in allowed)):
         raise UnreadableFile(
             f"header has unknown column(s) {', '.join(repr(k) for k in unknown)}:"
             " neither mapped nor ignored in config/pilots.yaml"
         )
+    if repeated := [n for k, n in zip(keys, names, strict=True) if k != n]:
+        # an ignored column twice: which one the pilot meant is as unclear as for a mapped one
+        raise UnreadableFile(f"header has column(s) {', '.join(repr(n) for n in repeated)} twice")
 
 
 def to_record(columns: Columns, cells: Sequence[Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The ledger of dropped files (raw.files) and the archive of the inbox.
 
-Order in a file-drop batch: `landed_checksums` before extraction (skip contents landed before);
+Order in a file-drop batch: `landed_checksums` before extraction (skip contents landed before)
+and, on a rerun, `batch_files` (the files the batch landed before, read again from the archive);
 `record_landed_files` inside the batch's landing transaction (the ledger commits with the data,
 or not at all); after the commit `archive_files` moves every file of the batch out of the inbox,
 and `mark_archived` stores where each went. Files are never deleted nor overwritten, and every
@@ -16,7 +17,8 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from osservatorio.envelope import NEW, sha256_of
+from osservatorio.envelope import NEW, display_name, sha256_of
+from osservatorio.extract.file_drop import ArchivedFile
 from osservatorio.land.migrate import require_migrated
 
 if TYPE_CHECKING:
@@ -45,6 +47,25 @@ def landed_checksums(
             (pilot_id, entity, excluding_batch),
         )
         return {row[0] for row in cur}
+
+
+def batch_files(conn: psycopg.Connection, batch_id: str, archive: Path) -> list[ArchivedFile]:
+    """The files the batch's current landing read, and where the archive keeps them. A file moved
+    to `archive` (the batch's folder) whose move was not recorded (the task died in between) is
+    found there by its checksum."""
+    require_migrated(conn)
+    rows = conn.execute(
+        "SELECT file_name, sha256, archived_to FROM raw.files WHERE batch_id = %s AND superseded_at IS NULL"
+        " ORDER BY file_name",
+        (batch_id,),
+    ).fetchall()
+    files = []
+    for name, digest, where in rows:
+        path = Path(where) if where else None
+        if path is None and archive.is_dir():
+            path = _archived_copy(archive, name, digest)
+        files.append(ArchivedFile(name, digest, path))
+    return files
 
 
 def record_landed_files(
@@ -94,9 +115,10 @@ def _variants(folder: Path, name: str) -> Iterable[Path]:
         n += 1
 
 
-def _move_without_overwrite(src: Path, folder: Path) -> Path:
-    """Move src into folder under its name, or the first free ~n variant; never replaces a file."""
-    for dest in _variants(folder, src.name):
+def _move_without_overwrite(src: Path, folder: Path, name: str | None = None) -> Path:
+    """Move src into folder under `name` (default: its own), or the first free ~n variant; never
+    replaces a file."""
+    for dest in _variants(folder, name or src.name):
         try:
             os.link(src, dest)  # atomic, and fails if dest exists: no check-then-move race
         except FileExistsError:
@@ -113,13 +135,20 @@ def _move_without_overwrite(src: Path, folder: Path) -> Path:
     raise AssertionError("unreachable")
 
 
-def _archived_copy(folder: Path, file: DroppedFile) -> Path | None:
-    for candidate in _variants(folder, file.name):
+def _archived_copy(folder: Path, name: str, sha256: str) -> Path | None:
+    for candidate in _variants(folder, name):
         if not candidate.exists():
             return None
-        if sha256_of(candidate) == file.sha256:
+        if sha256_of(candidate) == sha256:
             return candidate
     return None
+
+
+def _in_inbox(inbox: Path, name: str) -> Path | None:
+    """The inbox entry whose display name is `name` (its real name may hold non-UTF-8 bytes)."""
+    if (inbox / name).exists() and display_name((inbox / name).name) == name:
+        return inbox / name
+    return next((path for path in inbox.iterdir() if display_name(path.name) == name), None)
 
 
 def archive_files(inbox: Path, files: Sequence[DroppedFile], batch_key: str) -> list[Path]:
@@ -139,16 +168,19 @@ def archive_files(inbox: Path, files: Sequence[DroppedFile], batch_key: str) -> 
     folder.mkdir(parents=True, exist_ok=True)
     archived: list[Path] = []
     for file in files:
-        src = inbox / file.name
-        if same_folder:
-            found = _archived_copy(folder, file)
-        elif src.is_file():
+        src = _in_inbox(inbox, file.name)
+        if file.read_from is not None:  # a rerun read it from the archive: it stays there
+            found = Path(file.read_from) if Path(file.read_from).is_file() else None
+        elif same_folder:
+            found = _archived_copy(folder, file.name, file.sha256)
+        elif src is not None and src.is_file() and not src.is_symlink():
             if sha256_of(src) != file.sha256:
                 log.warning("%s changed since it was extracted: left in the inbox for the next run", src)
                 continue
-            found = _move_without_overwrite(src, folder)
+            # under its display name: the archive's names are always text (see envelope.display_name)
+            found = _move_without_overwrite(src, folder, file.name)
         else:
-            found = _archived_copy(folder, file)
+            found = _archived_copy(folder, file.name, file.sha256)
         if found is None:
             log.warning("%s is neither in the inbox nor in %s: not archived by this run", file.name, folder)
             continue
@@ -173,12 +205,3 @@ def mark_archived(conn: psycopg.Connection, pilot_id: str, entity: str, moves: I
             )
             updated += cur.rowcount
     return updated
-
-
-def restore_archived(inbox: Path, batch_key: str) -> list[Path]:
-    """Before a batch is rerun: move its archived files back to the inbox so they are read again
-    (their ledger rows belong to the batch being replaced, see `landed_checksums`)."""
-    folder = archive_dir(inbox, batch_key)
-    if not folder.is_dir():
-        return []
-    return [_move_without_overwrite(path, inbox) for path in sorted(folder.iterdir()) if path.is_file()]

@@ -26,9 +26,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from osservatorio.errors import BatchRejected
 from osservatorio.land.migrate import require_migrated
+from osservatorio.land.refusals import (
+    describe,
+    inert,
+    inert_json,
+    quarantine_entries,
+    record_refusal,
+    top_reasons,
+)
 from osservatorio.manifest import batch_key
 
 if TYPE_CHECKING:
@@ -38,6 +47,8 @@ if TYPE_CHECKING:
 
     import psycopg
 
+_CONFLICTING = "the same record id appears more than once with different contents"
+_EXACT_COPY = "exact copy of a record earlier in the batch (that one was loaded)"
 RECORD_TYPES = ("operations", "participant_enrolments", "result_events", "supported_entities", "expenditures")
 
 
@@ -89,13 +100,75 @@ def land_batch(
     received: int,
     in_transaction: Callable[[psycopg.Connection], None] | None = None,
     failures_by_rule: dict[str, int] | None = None,
+    max_bad_share: float | None = None,
+    describe_batch: str | None = None,
 ) -> LandingCounts:
     """Land the files' contents as a new landing of the batch, superseding its previous landing.
 
     `in_transaction` runs inside the same transaction (e.g. the file ledger of a file channel).
+    With `max_bad_share` (the pilot's), a batch whose invalid records - quarantined by validation
+    or duplicate ids found here - exceed that share is refused: nothing lands, the previous
+    landing stays current, the refusal is recorded (land/refusals.py) and BatchRejected raised,
+    its message naming `describe_batch` and the top reasons.
     """
     if batch.entity not in RECORD_TYPES:
         raise ValueError(f"unknown record type {batch.entity!r}")
+    try:
+        return _land(
+            conn,
+            batch,
+            valid_path,
+            quarantine_path,
+            received,
+            in_transaction,
+            failures_by_rule,
+            max_bad_share,
+            describe_batch,
+        )
+    except _Refused as refused:
+        top = top_reasons(refused.entries)
+        record_refusal(
+            conn, batch, "land", refused.reason, received=received, entries=refused.entries, top=top
+        )
+        raise BatchRejected(describe(refused.reason, top)) from None
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str, entries: list[dict[str, Any]]) -> None:
+        super().__init__(reason)
+        self.reason, self.entries = reason, entries
+
+
+def _duplicate_entries(cur: psycopg.Cursor) -> list[dict[str, Any]]:
+    """The batch's duplicate record ids as quarantine entries (for a refusal's records)."""
+    rows = cur.execute(
+        "SELECT source_location, source_record_id, record_hash, conflicting, record FROM ranked"
+        " WHERE conflicting OR copy_no > 1 ORDER BY line"
+    ).fetchall()
+    return [
+        {
+            "source": where,
+            "record_id": record_id,
+            "hash": digest,
+            "failed_rules": ["record_id_unique"],
+            "reason": _CONFLICTING if conflicting else _EXACT_COPY,
+            "payload": record,
+        }
+        for where, record_id, digest, conflicting, record in rows
+    ]
+
+
+def _land(
+    conn: psycopg.Connection,
+    batch: Batch,
+    valid_path: Path,
+    quarantine_path: Path,
+    received: int,
+    in_transaction: Callable[[psycopg.Connection], None] | None,
+    failures_by_rule: dict[str, int] | None,
+    max_bad_share: float | None,
+    describe_batch: str | None,
+) -> LandingCounts:
     table = f"raw.{batch.entity}"
     with conn.transaction(), conn.cursor() as cur:
         require_migrated(conn)
@@ -106,18 +179,6 @@ def land_batch(
         now, landing_id = cur.execute(
             "SELECT now(), nextval(pg_get_serial_sequence('raw.batches', 'landing_id'))"
         ).fetchone()
-        # A rerun: the batch's current landing and everything it wrote are superseded, never deleted.
-        previous = cur.execute(
-            "UPDATE raw.batches SET superseded_at = %s WHERE batch_id = %s AND superseded_at IS NULL"
-            " RETURNING landing_id",
-            (now, batch.batch_id),
-        ).fetchall()
-        for (old_landing,) in previous:
-            for stale in (table, "raw.quarantine", "raw.validation_results"):
-                cur.execute(
-                    f"UPDATE {stale} SET superseded_at = %s WHERE landing_id = %s AND superseded_at IS NULL",
-                    (now, old_landing),
-                )
         cur.execute(
             "CREATE TEMP TABLE incoming (line bigint, source_location text, source_record_id text,"
             " record_hash text, record jsonb) ON COMMIT DROP"
@@ -146,6 +207,30 @@ def land_batch(
             "   HAVING count(DISTINCT record_hash) > 1) AS conflicting"
             " FROM incoming i"
         )
+        # The bad-row gate counts every reason a record is not loaded: validation's quarantine and
+        # the duplicate ids only landing can see (they may sit in different chunks).
+        [duplicates] = cur.execute("SELECT count(*) FROM ranked WHERE conflicting OR copy_no > 1").fetchone()
+        invalid = duplicates + sum(1 for _ in quarantine_entries(quarantine_path))
+        if max_bad_share is not None and invalid / max(received, 1) > max_bad_share:
+            refusal = (
+                f"{describe_batch or batch.batch_id}: {invalid} of {received} records invalid"
+                f" ({invalid / max(received, 1):.0%}; {duplicates} of them duplicate record ids),"
+                f" above the pilot's limit of {max_bad_share:.0%}: batch refused, nothing loaded"
+            )
+            # Raised out of the transaction (nothing of the batch lands), recorded in one of its own.
+            raise _Refused(refusal, [*quarantine_entries(quarantine_path), *_duplicate_entries(cur)])
+        # A rerun: the batch's current landing and everything it wrote are superseded, never deleted.
+        previous = cur.execute(
+            "UPDATE raw.batches SET superseded_at = %s WHERE batch_id = %s AND superseded_at IS NULL"
+            " RETURNING landing_id",
+            (now, batch.batch_id),
+        ).fetchall()
+        for (old_landing,) in previous:
+            for stale in (table, "raw.quarantine", "raw.validation_results"):
+                cur.execute(
+                    f"UPDATE {stale} SET superseded_at = %s WHERE landing_id = %s AND superseded_at IS NULL",
+                    (now, old_landing),
+                )
         # The latest thing other batches know of each incoming record, in current-version order
         # (latest data interval, then latest landing; a quarantine entry counts after a record row
         # of the same landing). Equal to a landed version with the same hash: unchanged.
@@ -185,10 +270,18 @@ def land_batch(
             f"INSERT INTO raw.quarantine ({quarantine_columns})"
             " SELECT %s, %s, %s, %s, %s, source_location, source_record_id, record_hash,"
             " ARRAY['record_id_unique'],"
-            " CASE WHEN conflicting THEN 'the same record id appears more than once with different contents'"
-            "      ELSE 'exact copy of a record earlier in the batch (that one was loaded)' END,"
+            " CASE WHEN conflicting THEN %s ELSE %s END,"
             " record, %s FROM ranked WHERE conflicting OR copy_no > 1",
-            (landing_id, batch.batch_id, batch.pilot_id, batch.entity, batch.data_interval_start, now),
+            (
+                landing_id,
+                batch.batch_id,
+                batch.pilot_id,
+                batch.entity,
+                batch.data_interval_start,
+                _CONFLICTING,
+                _EXACT_COPY,
+                now,
+            ),
         )
         quarantined = cur.rowcount
         with (
@@ -209,8 +302,8 @@ def land_batch(
                         record_id,
                         item["hash"],
                         item["failed_rules"],
-                        item["reason"],
-                        json.dumps(item["payload"], ensure_ascii=False, default=str),
+                        inert(item["reason"]),
+                        json.dumps(inert_json(item["payload"]), ensure_ascii=False, default=str),
                         now,
                     )
                 )

@@ -126,6 +126,7 @@ class _BatchWriter:
     ) -> None:
         # Columns starting with "_" are the pipeline's own (position, source, derived checks).
         data_columns = [c for c in frame.columns if not c.startswith("_") and c not in self.identifiers]
+        error_columns = [c for c in frame.columns if self._lists_errors(c)]
         for position, values in enumerate(frame.to_dict("records")):
             tax_code = values.get("tax_code")
             keys = {"person_key": person_key(tax_code, self.secret_key)} if json_value(tax_code) else {}
@@ -141,9 +142,9 @@ class _BatchWriter:
                 self.good.write(json.dumps(envelope | {"record": record}, ensure_ascii=False) + "\n")
                 self.valid += 1
                 continue
-            reasons = [self._reason(failure, values) for failure in failures]
+            reasons = [self._reason(failure, values, sent) for failure in failures]
             # (pandas may hold "no error" as None or NaN: only text is an error message)
-            reasons += [values[c] for c in (TYPE_ERRORS, SHAPE_ERRORS) if isinstance(values[c], str)]
+            reasons += [values[c] for c in error_columns if isinstance(values[c], str)]
             # The payload keeps the fields the registry maps, with direct identifiers replaced.
             payload = {
                 name: sent.get(src)
@@ -158,20 +159,29 @@ class _BatchWriter:
             self.bad.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
             self.quarantined += 1
 
-    def _reason(self, failure: RowFailure, values: dict[str, Any]) -> str:
+    @staticmethod
+    def _lists_errors(column: str) -> bool:
+        """canonical.py's columns of mapping problems (`_type_errors`, `_shape_errors`, ...)."""
+        return column.startswith("_") and column.endswith("_errors")
+
+    def _reason(self, failure: RowFailure, values: dict[str, Any], sent: dict[str, Any]) -> str:
         if failure.column == DUPLICATE_ENTRIES:
             return (
                 f"{failure.reason} (operation_id={json_value(values['operation_id'])!r},"
                 f" entry_date={json_value(values['entry_date'])!r}: {values[DUPLICATE_ENTRIES]} enrolments)"
             )
-        if failure.column is None or failure.column in (
-            *self.identifiers,
-            TYPE_ERRORS,
-            SHAPE_ERRORS,
-            TAX_CODE_MISMATCH,
+        if (
+            failure.column is None
+            or failure.column in (*self.identifiers, TYPE_ERRORS, SHAPE_ERRORS, TAX_CODE_MISMATCH)
+            or self._lists_errors(failure.column)
         ):
             return failure.reason  # never echo a codice fiscale into the quarantine
-        value = json_value(values.get(failure.column))
+        # The value as the pilot sent it, under the pilot's name: the parsed one may differ
+        # (`1.000` months is 1000) and would hide what to correct at the source.
+        source_field = self.source.fields.get(failure.column)
+        if source_field is not None and sent.get(source_field) is not None:
+            return f"{failure.reason} ({source_field}={sent[source_field]!r})"
+        value = json_value(values.get(failure.column))  # derived columns (age at entry)
         return failure.reason if value is None else f"{failure.reason} ({failure.column}={value!r})"
 
 

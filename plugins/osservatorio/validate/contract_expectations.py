@@ -7,7 +7,8 @@ record structure; nobody writes these expectations by hand:
 - `constraints.enum` -> `expect_column_values_to_be_in_set`, rule `<stem>_domain`;
 - `constraints.pattern` -> `expect_column_values_to_match_regex` (anchored), rule `<stem>_format`;
 - `constraints.minimum` / `maximum` -> one `expect_column_values_to_be_between` per field, rule
-  `<stem>_domain` (both bounds), `<stem>_not_negative` (minimum 0 alone) or `<stem>_range`;
+  `<stem>_domain` (both bounds), `<stem>_not_negative` (minimum 0 alone) or `<stem>_range`; or
+  one per bound when the overrides name them (`minimum` / `maximum` instead of `range`, below);
 - every field's `type` -> `expect_column_values_to_be_null` on `_type_errors`, rule `typed_values`;
 - `primaryKey` -> `expect_compound_columns_to_be_unique`, rule `record_id_unique`, enforced at
   landing (below).
@@ -18,9 +19,14 @@ raw.validation_results and raw.quarantine). Reasons read "<title> missing", "<ti
 A, B, C", "<title> does not match <pattern>", "<title> not between 1 and 6" / "<title> is
 negative", with the field's `title` from the contract; `structural_overrides.<field>.<required |
 enum | pattern | range>.reason` replaces one where the wording carries domain meaning (e.g.
-"action not 4.4.8.1 or 4.4.8.2 (PN Metro Plus ESO4.8)"). The business rules (codice fiscale,
-consistency between fields, dates against the data interval, comuni, freshness, row shape, batch
-not empty, duplicate entries) stay hand-written in `expectations/<record type>.json`;
+"action not 4.4.8.1 or 4.4.8.2 (PN Metro Plus ESO4.8)"). Overrides `minimum` and `maximum`
+(either or both, never with `range`) check the two bounds as two rules, each with its own default
+("<title> is negative", "<title> above 600"): a plausibility bound added to a field that had a
+minimum (600 months of unemployment catches `1.000` read as 1000) gets a rule of its own, and the
+minimum keeps the rule id it had (`unemployment_months_not_negative`). The business rules
+(codice fiscale, consistency between fields, dates against the data interval, comuni, freshness,
+row shape, clean text, batch not empty, duplicate entries) stay hand-written in
+`expectations/<record type>.json`;
 `osservatorio.validate.suite.load_suite_definition` returns both as one suite.
 
 Types. Values are parsed into their contract type while the batch is mapped
@@ -54,7 +60,7 @@ TYPE_ERRORS = "_type_errors"  # written by osservatorio.validate.canonical (not 
 PARSED_TYPES = ("string", "integer", "number", "date", "datetime", "boolean")  # canonical._parse
 RANGE_TYPES = ("integer", "number", "date")
 SUPPORTED_CONSTRAINTS = ("required", "enum", "pattern", "minimum", "maximum")
-OVERRIDE_KEYS = ("required", "enum", "pattern", "range")
+OVERRIDE_KEYS = ("required", "enum", "pattern", "range", "minimum", "maximum")
 
 TYPED_VALUES = {"rule": "typed_values", "reason": "value of the wrong type"}
 RECORD_ID_UNIQUE = {
@@ -106,7 +112,14 @@ def _check_overrides(schema: dict[str, Any], overrides: dict[str, Any]) -> None:
             "enum": "enum" in constraints,
             "pattern": "pattern" in constraints,
             "range": "minimum" in constraints or "maximum" in constraints,
+            "minimum": "minimum" in constraints,
+            "maximum": "maximum" in constraints,
         }
+        if "range" in override and ("minimum" in override or "maximum" in override):
+            raise ContractError(
+                f"{schema['name']}.{name}: override 'range' (bounds as one rule) and 'minimum'/'maximum'"
+                " (one rule each) exclude each other"
+            )
         for key in override:
             if key == "rule_stem":
                 continue
@@ -164,9 +177,14 @@ def structural_expectations(
         if minimum is not None or maximum is not None:
             if kind not in RANGE_TYPES:
                 raise ContractError(f"{name}.{column}: minimum/maximum on a {kind} field cannot be checked")
-            suffix, reason = _default_range(title, minimum, maximum)
-            bounds = {k: v for k, v in (("min_value", minimum), ("max_value", maximum)) if v is not None}
-            wanted.append(("range", "expect_column_values_to_be_between", bounds, f"{stem}_{suffix}", reason))
+            split = "minimum" in override or "maximum" in override
+            ranges = [("minimum", minimum, None), ("maximum", None, maximum)] if split else []
+            for key, low, high in ranges or [("range", minimum, maximum)]:
+                if low is None and high is None:
+                    continue
+                suffix, reason = _default_range(title, low, high)
+                bounds = {k: v for k, v in (("min_value", low), ("max_value", high)) if v is not None}
+                wanted.append((key, "expect_column_values_to_be_between", bounds, f"{stem}_{suffix}", reason))
         for key, kind_, kwargs, rule, reason in wanted:
             chosen = override.get(key, {})
             per_field.append(

@@ -4,19 +4,29 @@ A batch is validated in chunks (memory stays flat); the chunk results are folded
 result per batch (counts summed, at most 20 sample values per expectation), which is stored in
 a file-backed GX context under the state folder and rendered into a static site. Sample values
 of direct identifiers (codice fiscale) are never kept: the pages are as safe as the quarantine.
+
+Pilot data on a page is inert text, escaped exactly once. GX escapes what it renders through its
+string templates (expectation kwargs, exception messages, the `meta` batch_spec with the refusal
+text) but writes the unexpected-value samples, observed values and tracebacks into the page as
+they are: the fold escapes those (`_inert`; the stored result JSON, which the page is rendered
+from, holds them escaped too). The index shows each batch_spec raw in a tooltip, inside a
+<script>: `IndexPageRenderer` escapes it there, since the page must get it unescaped.
 """
 
 from __future__ import annotations
 
 import fcntl
+import html
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from osservatorio.paths import state_dir
+from osservatorio.quiet_logs import quiet_great_expectations
 from osservatorio.validate.json_values import json_value
 
 if TYPE_CHECKING:
@@ -31,6 +41,9 @@ INDEX_LIMIT = 250
 SAMPLE_SIZE = 20
 SUMMED = ("element_count", "missing_count", "unexpected_count")
 NO_EXCEPTION = {"raised_exception": False, "exception_message": None, "exception_traceback": None}
+# Result fields GX 1.x renders without escaping (checked on the rendered page, see
+# tests/integration/test_data_docs_escaping.py); every other field it escapes itself.
+RENDERED_RAW = ("partial_unexpected_list", "partial_unexpected_counts", "observed_value")
 
 
 def data_docs_dir() -> Path:
@@ -87,7 +100,7 @@ class BatchResultFold:
         for fold in self.folds:
             rule = (fold.config.meta or {}).get("rule")
             success = decided.get(rule, fold.success) if rule else fold.success
-            result = dict(fold.result)
+            result = {k: _inert(v) if k in RENDERED_RAW else v for k, v in fold.result.items()}
             if "element_count" in result:
                 checked = result["element_count"] - result.get("missing_count", 0)
                 result["unexpected_percent"] = 100 * result.get("unexpected_count", 0) / max(checked, 1)
@@ -99,7 +112,7 @@ class BatchResultFold:
                     success=success,
                     expectation_config=fold.config,
                     result=json_value(result),
-                    exception_info=fold.exception_info or NO_EXCEPTION,
+                    exception_info=_inert_traceback(fold.exception_info) or NO_EXCEPTION,
                 )
             )
         passed = sum(r.success for r in results)
@@ -118,6 +131,25 @@ class BatchResultFold:
         )
 
 
+def _inert(value: Any) -> Any:
+    """Text from a pilot as HTML text: escaped, also inside the lists and dicts of samples."""
+    if isinstance(value, str):
+        return html.escape(value)
+    if isinstance(value, dict):
+        return {k: _inert(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_inert(v) for v in value]
+    return value
+
+
+def _inert_traceback(info: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The traceback of an expectation that raised quotes values, and is rendered raw; its
+    message is escaped by GX."""
+    if info is None:
+        return None
+    return info | {"exception_traceback": _inert(info.get("exception_traceback"))}
+
+
 def _fold_observed(expectation_type: str, total: Any, chunk: dict[str, Any]) -> Any:
     value = chunk["observed_value"]
     if expectation_type == "expect_table_row_count_to_be_between":
@@ -126,6 +158,30 @@ def _fold_observed(expectation_type: str, total: Any, chunk: dict[str, Any]) -> 
         values = [v for v in (total, value) if v is not None and v == v]  # (NaT != NaT)
         return max(values) if values else None
     return value
+
+
+def __getattr__(name: str) -> Any:
+    # GX loads the index renderer by module and class name: built on first use, so that importing
+    # this module (the validator does) does not import GX.
+    if name == "IndexPageRenderer":
+        return _index_page_renderer()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@cache
+def _index_page_renderer() -> type:
+    from great_expectations.render.renderer import SiteIndexPageRenderer
+
+    class IndexPageRenderer(SiteIndexPageRenderer):
+        """GX's index page, with each batch's batch_spec escaped in its tooltip."""
+
+        @classmethod
+        def _render_batch_id_cell(
+            cls, batch_id: Any, batch_kwargs: Any = None, batch_spec: Any = None
+        ) -> Any:
+            return super()._render_batch_id_cell(batch_id, _inert(batch_kwargs), _inert(batch_spec))
+
+    return IndexPageRenderer
 
 
 @contextmanager
@@ -152,6 +208,7 @@ def _project_context() -> Any:
         "site_index_builder": {
             "class_name": "DefaultSiteIndexBuilder",
             "validation_results_limit": INDEX_LIMIT,
+            "renderer": {"module_name": __name__, "class_name": "IndexPageRenderer"},
         },
         "store_backend": {
             "class_name": "TupleFilesystemStoreBackend",
@@ -173,6 +230,7 @@ def publish_batch_result(
     batch_key: str,
 ) -> Path:
     """Store one batch's folded result and render its page and the index; returns the page."""
+    quiet_great_expectations()
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (

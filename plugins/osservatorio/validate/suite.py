@@ -32,6 +32,7 @@ import pandas as pd
 from osservatorio.contract import record_type as load_record_type
 from osservatorio.contract import table_schema
 from osservatorio.paths import EXPECTATIONS_DIR
+from osservatorio.quiet_logs import quiet_great_expectations
 from osservatorio.validate.canonical import ROW
 from osservatorio.validate.contract_expectations import enforced_by_gx, structural_expectations
 from osservatorio.validate.data_docs import BatchResultFold
@@ -87,6 +88,7 @@ class SuiteRunner:
     Every chunk's result is folded into `fold`, the result of the whole batch (for Data Docs)."""
 
     def __init__(self, record_type: str) -> None:
+        quiet_great_expectations()  # before GX is imported: it logs 200+ lines of chatter meanwhile
         import great_expectations as gx
 
         import osservatorio.validate.custom_expectations  # noqa: F401  (registers them with GX)
@@ -123,7 +125,8 @@ class SuiteRunner:
                 result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
             )
         finally:
-            frame.drop(columns=absent, inplace=True)
+            for name in absent:  # (in place: `drop(inplace=True)` is deprecated in pandas 3.1)
+                del frame[name]
         self.fold.add(result)
         outcome = SuiteOutcome(statistics=dict(result.statistics))
         for expectation in result.results:
