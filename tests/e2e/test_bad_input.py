@@ -441,7 +441,9 @@ def test_a_malformed_json_page_fails_the_batch_after_retries(
     finally:
         requests.delete(f"{pilot_systems}/_admin/faults", timeout=10).raise_for_status()
     assert not ok
-    assert re.search(r"MalformedPage: .*/partecipanti.*body is not JSON", log)
+    assert re.search(
+        r"AirflowFailException: pilot tdz_bad_input: page .*/partecipanti.*body is not JSON", log
+    )
     landed = query(
         test_env, "SELECT count(*) FROM raw.batches WHERE pilot_id = %s AND entity = %s", JSON_PILOT, ENTITY
     )

@@ -35,6 +35,7 @@ class MartFigure:
     rows_faulted: int
     rows_clean: int
     identical: bool
+    kind: str = "table"  # table | view
 
 
 CASES: list[CaseFigure] = []
@@ -61,9 +62,9 @@ def note_fault(fault: str, observation: str) -> None:
 
 def record_mart(
     table: str, compared: tuple[str, ...], excluded: tuple[str, ...], rows_faulted: int, rows_clean: int,
-    identical: bool,
+    identical: bool, kind: str = "table",
 ) -> None:  # fmt: skip
-    MARTS.append(MartFigure(table, compared, excluded, rows_faulted, rows_clean, identical))
+    MARTS.append(MartFigure(table, compared, excluded, rows_faulted, rows_clean, identical, kind))
 
 
 def record_fault_marts(fault: str, identical: bool) -> None:

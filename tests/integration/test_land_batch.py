@@ -58,12 +58,20 @@ def test_rerun_of_a_batch_supersedes_it(test_env: TestEnv, tmp_path: Path) -> No
         )
         # A rerun compares against other batches only: it lands its records again, as a new landing.
         assert counts(conn, batch.batch_id) == (5, 1, (6, 5, 0, 1))
-        # The pilot resent fewer records for the same interval: the current batch shrinks.
+        # The pilot resent fewer records for the same interval: the three it resent are replaced,
+        # the two (and the quarantined one) it did not resend keep their versions current - a
+        # record never disappears by absence (issue 16: a REST backfill lost records this way).
         again = land_batch(
             conn, batch, write(tmp_path / "v.jsonl", valid_items(3)), write(tmp_path / "q.jsonl", []), 3
         )
         assert again == LandingCounts(loaded=3, unchanged=0, quarantined=0)
-        assert counts(conn, batch.batch_id) == (3, 0, (3, 3, 0, 0))
+        assert counts(conn, batch.batch_id) == (5, 1, (3, 3, 0, 0))
+        [(kept,)] = conn.execute(
+            "SELECT array_agg(DISTINCT landing_id) FROM raw.participant_enrolments WHERE batch_id = %s"
+            " AND superseded_at IS NULL AND source_record_id IN ('R3', 'R4')",
+            (batch.batch_id,),
+        ).fetchall()
+        assert len(kept) == 1  # from the second landing, not copied into the third
         # ... and nothing was deleted: three landings, the first two superseded.
         [(landings, superseded, all_rows)] = conn.execute(
             "SELECT count(*), count(superseded_at),"

@@ -7,15 +7,17 @@ enrolments as (
     select * from {{ ref('int_enrolments__current') }}
 ),
 
+-- One pass of window functions, no self-join: joining first and last entries made the planner
+-- pick a nested loop, quadratic in enrolments (a 100,000-enrolment build did not end).
 ranked as (
     select
         *,
         row_number() over (
             partition by pilot_id, operation_id, person_key order by entry_date, enrolment_id
         ) as entry_rank,
-        row_number() over (
+        first_value(exit_date) over (
             partition by pilot_id, operation_id, person_key order by entry_date desc, enrolment_id desc
-        ) as reverse_entry_rank,
+        ) as last_exit_date,
         count(*) over (partition by pilot_id, operation_id, person_key) as enrolment_count
     from enrolments
 ),
@@ -23,16 +25,6 @@ ranked as (
 first_entry as (
     select * from ranked
     where entry_rank = 1
-),
-
-last_entry as (
-    select
-        pilot_id,
-        operation_id,
-        person_key,
-        exit_date
-    from ranked
-    where reverse_entry_rank = 1
 ),
 
 operations as (
@@ -59,7 +51,7 @@ select
 
     -- dates
     first_entry.entry_date,
-    last_entry.exit_date,
+    first_entry.last_exit_date as exit_date,
     first_entry.enrolment_count,
 
     -- Art. 17(5): only participants with every Annex I point 1.1 datum are transmitted.
@@ -71,11 +63,6 @@ select
     ) as has_complete_core_data
 
 from first_entry
-inner join last_entry
-    on
-        first_entry.pilot_id = last_entry.pilot_id
-        and first_entry.operation_id = last_entry.operation_id
-        and first_entry.person_key = last_entry.person_key
 left join operations
     on
         first_entry.pilot_id = operations.pilot_id

@@ -32,7 +32,8 @@ class RestApiChannel(Channel):
         return f"{conn.conn_type or 'http'}://{conn.host}{port}/{conn.schema or ''}", conn.password or ""
 
     def extract(self, batch: BatchManifest, warehouse: psycopg.Connection | None) -> Extraction:
-        from osservatorio.extract.rest_api import extract_rest, make_session
+        from osservatorio.errors import FileRejected
+        from osservatorio.extract.rest_api import MalformedPage, extract_rest, make_session
         from osservatorio.land.warehouse import watermark_before
 
         source = self.source(batch)
@@ -44,9 +45,18 @@ class RestApiChannel(Channel):
         base_url, token = self.endpoint()
         out = batch.work_file("source")
         with make_session(token) as session:
-            result = extract_rest(
-                session, base_url, source, self.pilot.api, out, since, source.fields.get("source_updated_at")
-            )
+            try:
+                result = extract_rest(
+                    session,
+                    base_url,
+                    source,
+                    self.pilot.api,
+                    out,
+                    since,
+                    source.fields.get("source_updated_at"),
+                )
+            except MalformedPage as bad:  # the API broke its own contract: retrying cannot help
+                raise FileRejected(f"pilot {self.pilot.pilot_id}: {bad}") from None
         return Extraction(
             batch,
             out,

@@ -8,11 +8,18 @@
   starting over; a finished checkpoint makes a rerun start from scratch.
 - Records added while we paginate appear at the end of the (updated_at, id) order: the total
   page count is re-read on every page, so they are fetched too.
+- A body that is not the JSON page the dialect promises (after the retries), a 4xx answer, a
+  cursor handed back twice or STUCK_PAGES identical pages in a row (a pagination that never
+  advances) raise MalformedPage, which the channel turns into the batch's refusal naming page
+  and rule. A record that is not a JSON object is kept, marked `_not_an_object`, for validation
+  to quarantine. Numbers JSON cannot hold exactly (1e400, NaN) are kept as their text.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -32,6 +39,8 @@ if TYPE_CHECKING:
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 30.0
 BODY_RETRIES = 5
+STUCK_PAGES = 3
+NOT_AN_OBJECT = "_not_an_object"
 
 
 class MalformedPage(ValueError):
@@ -86,14 +95,28 @@ def fetch_page(
     session: requests.Session, url: str, params: dict[str, Any], records_key: str, read_timeout: float
 ) -> dict[str, Any]:
     response = session.get(url, params=params, timeout=(CONNECT_TIMEOUT_S, read_timeout))
+    if 400 <= response.status_code < 500:  # (429 is retried by the session before it gets here)
+        raise MalformedPage(f"{response.url}: answered {response.status_code} {response.reason}")
     response.raise_for_status()
     try:
-        body = response.json()
+        body = json.loads(response.content, parse_float=_exact_float, parse_constant=str)
+    except RecursionError:
+        raise MalformedPage(f"{response.url}: body nested too deeply to be a page") from None
     except ValueError as bad_json:
         raise MalformedPage(f"{response.url}: body is not JSON ({bad_json})") from bad_json
     if not isinstance(body, dict) or not isinstance(body.get(records_key), list):
         raise MalformedPage(f"{response.url}: no '{records_key}' list in the page")
     return body
+
+
+def _exact_float(text: str) -> float | str:
+    """A JSON number as a float when a float holds it, else its text (1e400 would be infinity)."""
+    value = float(text)
+    return value if math.isfinite(value) else text
+
+
+def _page_digest(records: list[Any]) -> str:
+    return hashlib.sha256(json.dumps(records, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _newer(current: str | None, candidate: object) -> str | None:
@@ -151,7 +174,10 @@ class PagePagination(Pagination):
         return f"{path}?{self.api.page_param}={state.next_page}"
 
     def advance(self, state: Checkpoint, body: dict[str, Any]) -> bool:
-        done = state.next_page >= int(body.get(self.api.total_pages_key, 1)) or not body[self.api.records_key]
+        total = body.get(self.api.total_pages_key, 1)
+        if isinstance(total, bool) or not isinstance(total, int | str) or not str(total).isdigit():
+            raise MalformedPage(f"'{self.api.total_pages_key}' is not a page count: {total!r}")
+        done = state.next_page >= int(total) or not body[self.api.records_key]
         state.next_page += 1
         return done
 
@@ -165,8 +191,18 @@ class CursorPagination(Pagination):
     def label(self, path: str, state: Checkpoint) -> str:
         return f"{path}?{self.api.cursor_param}={state.cursor or ''}"
 
+    def __init__(self, api: ApiDialect) -> None:
+        super().__init__(api)
+        self.used: set[str] = set()
+
     def advance(self, state: Checkpoint, body: dict[str, Any]) -> bool:
+        if state.cursor:
+            self.used.add(state.cursor)
         state.cursor = body.get(self.api.next_cursor_key)
+        if state.cursor is not None and not isinstance(state.cursor, str):
+            raise MalformedPage(f"'{self.api.next_cursor_key}' is not a cursor: {state.cursor!r}")
+        if state.cursor in self.used:
+            raise MalformedPage(f"cursor {state.cursor!r} handed back again: the pagination does not advance")
         return not state.cursor
 
 
@@ -197,6 +233,7 @@ def extract_rest(
     url = f"{base_url.rstrip('/')}{source.path}"
     checkpoint_path = out.with_suffix(".checkpoint.json")
     state = _load_checkpoint(checkpoint_path)
+    previous, repeats = None, 0  # digest of the last page's records, identical pages in a row
     with out.open("a" if state.offset else "w", encoding="utf-8") as sink:
         sink.truncate(state.offset)  # drop whatever a crash left after the last committed page
         sink.seek(state.offset)
@@ -204,15 +241,28 @@ def extract_rest(
             params: dict[str, Any] = {api.size_param: source.page_size} | pager.params(state)
             if since is not None:
                 params[api.updated_since_param] = since.isoformat()
-            body = fetch_page(session, url, params, api.records_key, read_timeout)
             label = pager.label(source.path or "", state)
-            for record in body[api.records_key]:
-                write_extracted(sink, label, record)
-                state.watermark_to = _newer(state.watermark_to, record.get(updated_at_field or ""))
-                state.received += 1
-            sink.flush()
-            state.offset, state.pages = sink.tell(), state.pages + 1
-            state.finished = pager.advance(state, body)
+            try:
+                body = fetch_page(session, url, params, api.records_key, read_timeout)
+                records = body[api.records_key]
+                digest = _page_digest(records)
+                repeats = repeats + 1 if records and digest == previous else 0
+                if repeats >= STUCK_PAGES - 1:
+                    raise MalformedPage(
+                        f"the same records for {STUCK_PAGES} pages in a row: the pagination does not advance"
+                    )
+                previous = digest
+                for record in records:
+                    if not isinstance(record, dict):
+                        record = {NOT_AN_OBJECT: record}  # kept, for validation to quarantine
+                    write_extracted(sink, label, record)
+                    state.watermark_to = _newer(state.watermark_to, record.get(updated_at_field or ""))
+                    state.received += 1
+                sink.flush()
+                state.offset, state.pages = sink.tell(), state.pages + 1
+                state.finished = pager.advance(state, body)
+            except MalformedPage as bad:
+                raise MalformedPage(f"page {label}: {bad}") from None
             _save_checkpoint(checkpoint_path, state)
             if state.finished:
                 break

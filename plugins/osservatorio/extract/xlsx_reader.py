@@ -3,7 +3,8 @@
 Exports carry a title block (programme name, extraction date, a blank row) above the header, so
 the header is the first row within the first HEADER_SEARCH_ROWS that holds at least half of the
 mapped source names; the rows after it are data and fully empty rows are skipped. The sheet is
-the one named after the record type (e.g. `participant_enrolments`), if any, else the first.
+the one named after the record type (e.g. `participant_enrolments`), if any, else the first; a
+workbook with that header on a second sheet too is refused (records split over sheets).
 """
 
 from __future__ import annotations
@@ -42,6 +43,20 @@ def _sheet(workbook: Any, entity: str) -> ReadOnlyWorksheet:
     return workbook.worksheets[0]
 
 
+def _refuse_other_data_sheets(workbook: Any, chosen: ReadOnlyWorksheet, mapped: Sequence[str]) -> None:
+    """Another sheet with this record type's header: its rows would be skipped unseen."""
+    for other in workbook.worksheets:
+        if other.title == chosen.title:
+            continue
+        for values in other.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True):
+            if header_matches(values, mapped) * 2 >= len(mapped):
+                raise UnreadableFile(
+                    f"sheets {chosen.title!r} and {other.title!r} both hold a header of this record type:"
+                    " only one sheet is read, so records on the other would be lost; send one data sheet"
+                    " per file"
+                )
+
+
 def iter_xlsx_records(
     path: Path, mapped: Sequence[str], entity: str, cells: CellFormatter, ignored: Sequence[str] = ()
 ) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -55,6 +70,7 @@ def iter_xlsx_records(
         raise UnreadableFile(f"not a readable XLSX workbook ({type(bad).__name__}: {bad})") from None
     try:
         sheet = _sheet(workbook, entity)
+        _refuse_other_data_sheets(workbook, sheet, mapped)
         # Some writers store a wrong <dimension> (e.g. "A1"): read-only mode would then cut rows
         # short. Without dimensions every row has the cells it really has.
         sheet.reset_dimensions()

@@ -1,10 +1,12 @@
 """Load a validated batch into the raw schema with COPY, in one transaction per batch.
 
 Raw is append-only. Each landing of a batch (pilot, record type, data interval) gets its own
-`landing_id`; re-running the same batch never deletes: the previous landing's rows (records,
-quarantine, validation results, ledger row) are marked `superseded_at` the new landing's time and
-the new rows are inserted, so what was known at any time stays queryable (dbt's
-`records_known_at`).
+`landing_id`; re-running the same batch never deletes: the previous landing's rows (ledger row,
+validation results, and the records and quarantine entries of every record the new landing holds
+again) are marked `superseded_at` the new landing's time and the new rows are inserted, so what
+was known at any time stays queryable (dbt's `records_known_at`). A record the rerun does not see
+keeps its version current: records leave the current set only by a newer version, never by
+absence (a rerun of an incremental REST interval may ask for less than its first run did).
 
 Each record version lands once: a valid record whose hash equals the current version of that
 record landed by another batch is counted as `unchanged`, not inserted again (compared
@@ -219,18 +221,6 @@ def _land(
             )
             # Raised out of the transaction (nothing of the batch lands), recorded in one of its own.
             raise _Refused(refusal, [*quarantine_entries(quarantine_path), *_duplicate_entries(cur)])
-        # A rerun: the batch's current landing and everything it wrote are superseded, never deleted.
-        previous = cur.execute(
-            "UPDATE raw.batches SET superseded_at = %s WHERE batch_id = %s AND superseded_at IS NULL"
-            " RETURNING landing_id",
-            (now, batch.batch_id),
-        ).fetchall()
-        for (old_landing,) in previous:
-            for stale in (table, "raw.quarantine", "raw.validation_results"):
-                cur.execute(
-                    f"UPDATE {stale} SET superseded_at = %s WHERE landing_id = %s AND superseded_at IS NULL",
-                    (now, old_landing),
-                )
         # The latest thing other batches know of each incoming record, in current-version order
         # (latest data interval, then latest landing; a quarantine entry counts after a record row
         # of the same landing). Equal to a landed version with the same hash: unchanged.
@@ -308,6 +298,38 @@ def _land(
                     )
                 )
                 quarantined += 1
+        # A rerun: the batch's previous landing is superseded, never deleted - but only for the
+        # records this landing holds again (landed, unchanged or quarantined). A record the
+        # rerun does not see (the pilot's source changed, a later interval's rerun asks for less)
+        # keeps its version current: a record never disappears by absence.
+        previous = cur.execute(
+            "UPDATE raw.batches SET superseded_at = %s WHERE batch_id = %s AND superseded_at IS NULL"
+            " RETURNING landing_id",
+            (now, batch.batch_id),
+        ).fetchall()
+        cur.execute(
+            "CREATE TEMP TABLE held ON COMMIT DROP AS SELECT DISTINCT source_record_id FROM incoming"
+            " UNION SELECT source_record_id FROM raw.quarantine WHERE landing_id = %s"
+            " AND source_record_id IS NOT NULL",
+            (landing_id,),
+        )
+        for (old_landing,) in previous:
+            cur.execute(
+                f"UPDATE {table} SET superseded_at = %s WHERE landing_id = %s AND superseded_at IS NULL"
+                " AND source_record_id IN (SELECT source_record_id FROM held)",
+                (now, old_landing),
+            )
+            # (entries without an id cannot be matched: the rerun's own entries replace them)
+            cur.execute(
+                "UPDATE raw.quarantine SET superseded_at = %s WHERE landing_id = %s AND superseded_at IS NULL"
+                " AND (source_record_id IS NULL OR source_record_id IN (SELECT source_record_id FROM held))",
+                (now, old_landing),
+            )
+            cur.execute(
+                "UPDATE raw.validation_results SET superseded_at = %s WHERE landing_id = %s"
+                " AND superseded_at IS NULL",
+                (now, old_landing),
+            )
         cur.execute(
             "INSERT INTO raw.batches (landing_id, batch_id, pilot_id, entity, data_interval_start,"
             " data_interval_end, received, loaded, unchanged, quarantined, watermark_from, watermark_to,"

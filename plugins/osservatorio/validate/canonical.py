@@ -129,7 +129,9 @@ def parse_numbers(text: pd.Series, kind: str, formats: ValueFormats) -> tuple[pd
 
 def _parse(text: pd.Series, kind: str, formats: ValueFormats) -> pd.Series:
     if kind == "date":
-        fmt = "ISO8601" if formats.date in ("ISO8601", "%Y-%m-%d") else formats.date
+        # Exactly a date: pandas' "ISO8601" would also take a time (dropped unseen) or an offset
+        # (and then fail the whole column on mixed offsets).
+        fmt = "%Y-%m-%d" if formats.date == "ISO8601" else formats.date
         return pd.to_datetime(text, format=fmt, errors="coerce").dt.date
     if kind == "datetime":
         return pd.to_datetime(text, format=formats.datetime, errors="coerce", utc=True)
@@ -171,6 +173,18 @@ def from_envelopes(
         if source_name is None:
             continue  # derived later (person_key) or not sent by this pilot
         original = raw[source_name] if source_name in raw else pd.Series([None] * len(frame), dtype="object")
+        # A JSON object or list where a value belongs (REST): an error, never its Python text.
+        nested = original.map(lambda v: isinstance(v, dict | list)).to_numpy(dtype=bool)
+        for i in nested.nonzero()[0].tolist():
+            value = original.iloc[i]
+            shown = json.dumps(value, ensure_ascii=False, default=str)
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            kind = "object" if isinstance(value, dict) else "list"
+            type_errors[i].append(
+                f"{field.name}={shown} is a JSON {kind}, not {_article(field.type)} {field.type}"
+            )
+        if nested.any():
+            original = original.astype("object").where(~nested, None)
         text = _as_text(original.astype("object").where(original.notna(), None), field.type, formats)
         if field.name in source.values:
             mapping = source.values[field.name]
@@ -196,6 +210,8 @@ def _shape_error(record: dict) -> str | None:
         return f"{len(record['_extra_cells'])} cell(s) beyond the header: {record['_extra_cells']!r}"
     if record.get("_missing_cells"):
         return f"{record['_missing_cells']} cell(s) missing at the end of the row"
+    if "_not_an_object" in record:  # a REST page's list item that is not a record (rest_api.py)
+        return f"the record is not a JSON object: {json.dumps(record['_not_an_object'], default=str)[:80]}"
     # A value under a blank header cell belongs to no column: landing the row would drop it.
     if unnamed := {k: v for k, v in record.items() if k.startswith("_unnamed_")}:
         cells = ", ".join(f"column {k.removeprefix('_unnamed_')}: {v!r}" for k, v in unnamed.items())
