@@ -302,7 +302,10 @@ GUARANTEES = [
     " leaves its reason and invalid records in `raw.batch_refusals` (`land/refusals.py`).",
     "- **Reruns supersede, never delete.** A rerun of an interval marks its previous landing"
     " `superseded_at` and lands anew; a record version already current elsewhere is counted"
-    " `unchanged`, so clears, backfills and out-of-order intervals land each version once.",
+    " `unchanged`, so clears, backfills and out-of-order intervals land each version once. Only"
+    " the records the rerun holds again are superseded: a record it does not see keeps its"
+    " version current, so no record disappears by absence (a REST backfill used to lose the"
+    " later intervals' changes this way).",
     "- **The bad-row gate at landing** counts every reason a record is not loaded (validation's"
     " quarantine and the duplicate ids only the landing sees) against the pilot's"
     " `max_bad_row_share`.",

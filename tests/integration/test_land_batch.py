@@ -177,3 +177,53 @@ def test_a_corrected_resend_lands_even_if_equal_to_an_older_version(
             (days[1].batch_id,),
         ).fetchall()
         assert entries == 1
+
+
+def test_a_record_leaves_the_current_set_only_by_a_newer_valid_version(
+    test_env: TestEnv, tmp_path: Path
+) -> None:
+    """Three landings of one batch: a record absent from the second and back in the third has
+    one current row (the third's); a record the third quarantines keeps its valid version."""
+    batch = batch_for("land_test_absent", "participant_enrolments", START, START)
+    invalid_r1 = [
+        {
+            "source": "p9",
+            "record_id": "R1",
+            "hash": "bad",
+            "failed_rules": ["gender_present"],
+            "reason": "gender missing",
+            "payload": {},
+        }
+    ]
+
+    def current(conn: psycopg.Connection) -> dict[str, list[int]]:
+        rows = conn.execute(
+            "SELECT source_record_id, array_agg(landing_id ORDER BY landing_id)"
+            " FROM raw.participant_enrolments WHERE batch_id = %s AND superseded_at IS NULL GROUP BY 1",
+            (batch.batch_id,),
+        ).fetchall()
+        return dict(rows)
+
+    # autocommit: each landing is its own transaction, as in the load task
+    with psycopg.connect(test_env.warehouse_uri, autocommit=True) as conn:
+        empty = write(tmp_path / "q.jsonl", [])
+        land_batch(conn, batch, write(tmp_path / "v1.jsonl", valid_items(3)), empty, 3)  # R0 R1 R2
+        first = current(conn)
+        land_batch(conn, batch, write(tmp_path / "v2.jsonl", valid_items(1)), empty, 1)  # R0 only
+        second = current(conn)
+        assert second["R1"] == first["R1"]
+        assert second["R2"] == first["R2"]  # kept by absence
+        # R2 is back, R1 now fails validation.
+        back = [i for i in valid_items(3) if i["record_id"] != "R1"]
+        land_batch(
+            conn, batch, write(tmp_path / "v3.jsonl", back), write(tmp_path / "q3.jsonl", invalid_r1), 3
+        )
+        third = current(conn)
+        assert len(third["R2"]) == 1, "two current rows of one record in one batch"
+        assert third["R2"] != first["R2"]
+        assert third["R1"] == first["R1"], "a quarantined resend must not remove the valid version"
+        [(open_entries,)] = conn.execute(
+            "SELECT count(*) FROM raw.quarantine WHERE batch_id = %s AND superseded_at IS NULL",
+            (batch.batch_id,),
+        ).fetchall()
+        assert open_entries == 1

@@ -154,7 +154,12 @@ def extract_files(
     try:
         with partial.open("w", encoding="utf-8") as sink:
             for name, path, read_from in to_read:
-                checksum = sha256_of(path)
+                try:
+                    checksum = sha256_of(path)
+                except OSError as bad:  # unreadable (permissions, I/O): a clear refusal, not a trace
+                    raise FileRejected(
+                        f"pilot {pilot.pilot_id}: file {name}: cannot be read ({bad.strerror})"
+                    ) from None
                 if checksum in seen:
                     log.info("%s: same content as a file already landed: not read again", name)
                     files.append(DroppedFile(name, checksum, 0, ALREADY_LANDED, None, None, read_from))
@@ -166,6 +171,10 @@ def extract_files(
                     for line, record in rows:
                         write_extracted(sink, f"{name}:{line}", record)
                         count += 1
+                except OSError as bad:
+                    raise FileRejected(
+                        f"pilot {pilot.pilot_id}: file {name}: cannot be read ({bad.strerror})"
+                    ) from None
                 except UnreadableFile as problem:
                     where = ""
                     if problem.line:  # "12" (CSV line) or "row 4" (XLSX)

@@ -119,8 +119,10 @@ def _page_digest(records: list[Any]) -> str:
     return hashlib.sha256(json.dumps(records, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _newer(current: str | None, candidate: object) -> str | None:
-    """The later of two ISO timestamps (unparseable candidates are ignored: validation flags them)."""
+def _newer(current: str | None, candidate: object, ceiling: datetime) -> str | None:
+    """The later of two ISO timestamps. Unparseable candidates are ignored (validation flags them),
+    and so are those after `ceiling` (when extraction started): a record dated in the future would
+    move the watermark past every later change, and later intervals would silently ask for none."""
     if not candidate:
         return current
     try:
@@ -129,6 +131,8 @@ def _newer(current: str | None, candidate: object) -> str | None:
         return current
     if seen.tzinfo is None:
         seen = seen.replace(tzinfo=UTC)
+    if seen > ceiling:
+        return current
     if current is None or seen > datetime.fromisoformat(current):
         return seen.isoformat()
     return current
@@ -233,6 +237,7 @@ def extract_rest(
     url = f"{base_url.rstrip('/')}{source.path}"
     checkpoint_path = out.with_suffix(".checkpoint.json")
     state = _load_checkpoint(checkpoint_path)
+    started = datetime.now(UTC)
     previous, repeats = None, 0  # digest of the last page's records, identical pages in a row
     with out.open("a" if state.offset else "w", encoding="utf-8") as sink:
         sink.truncate(state.offset)  # drop whatever a crash left after the last committed page
@@ -256,7 +261,9 @@ def extract_rest(
                     if not isinstance(record, dict):
                         record = {NOT_AN_OBJECT: record}  # kept, for validation to quarantine
                     write_extracted(sink, label, record)
-                    state.watermark_to = _newer(state.watermark_to, record.get(updated_at_field or ""))
+                    state.watermark_to = _newer(
+                        state.watermark_to, record.get(updated_at_field or ""), started
+                    )
                     state.received += 1
                 sink.flush()
                 state.offset, state.pages = sink.tell(), state.pages + 1

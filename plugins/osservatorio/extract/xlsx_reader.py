@@ -70,7 +70,12 @@ def iter_xlsx_records(
         raise UnreadableFile(f"not a readable XLSX workbook ({type(bad).__name__}: {bad})") from None
     try:
         sheet = _sheet(workbook, entity)
-        _refuse_other_data_sheets(workbook, sheet, mapped)
+        try:
+            _refuse_other_data_sheets(workbook, sheet, mapped)
+        except UnreadableFile:
+            raise
+        except Exception as bad:  # a corrupt other sheet: the workbook cannot be trusted whole
+            raise UnreadableFile(f"corrupt workbook ({type(bad).__name__}: {bad})") from None
         # Some writers store a wrong <dimension> (e.g. "A1"): read-only mode would then cut rows
         # short. Without dimensions every row has the cells it really has.
         sheet.reset_dimensions()

@@ -9,6 +9,7 @@ open the task's error message: the engineer reads the cause on the first screen 
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from osservatorio.land.warehouse import Batch
 
+log = logging.getLogger(__name__)
 STAGES = ("extract", "validate", "land")
 TOP_RULES = 5
 EXAMPLES_PER_RULE = 3
@@ -103,12 +105,29 @@ def record_refusal(
     received: int | None = None,
     entries: Iterable[dict[str, Any]] = (),
     top: list[ReasonCount] | None = None,
-) -> int:
+) -> int | None:
     """Store one refusal and its invalid records (quarantine-shaped entries); returns its id.
 
-    Commits on its own: the refusal must outlive the failing task (in a landing transaction that
-    ends in a refusal, call it before that transaction commits instead: same effect).
+    Commits on its own: call it after the refused batch's own transaction has rolled back. A
+    failure to record is logged and returns None: the caller still raises the refusal itself,
+    which must never be hidden (nor turned into a retryable error) by a bookkeeping failure.
     """
+    try:
+        return _record(conn, batch, stage, reason, received, entries, top)
+    except Exception:
+        log.exception("refusal of %s not recorded in raw.batch_refusals", batch.batch_id)
+        return None
+
+
+def _record(
+    conn: psycopg.Connection,
+    batch: Batch,
+    stage: str,
+    reason: str,
+    received: int | None,
+    entries: Iterable[dict[str, Any]],
+    top: list[ReasonCount] | None,
+) -> int:
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}")
     with conn.transaction(), conn.cursor() as cur:

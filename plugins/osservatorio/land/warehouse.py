@@ -1,12 +1,13 @@
 """Load a validated batch into the raw schema with COPY, in one transaction per batch.
 
 Raw is append-only. Each landing of a batch (pilot, record type, data interval) gets its own
-`landing_id`; re-running the same batch never deletes: the previous landing's rows (ledger row,
-validation results, and the records and quarantine entries of every record the new landing holds
-again) are marked `superseded_at` the new landing's time and the new rows are inserted, so what
-was known at any time stays queryable (dbt's `records_known_at`). A record the rerun does not see
-keeps its version current: records leave the current set only by a newer version, never by
-absence (a rerun of an incremental REST interval may ask for less than its first run did).
+`landing_id`; re-running the same batch never deletes: the previous landing's ledger row and
+validation results, the record rows of the records the new landing holds again as valid and the
+quarantine entries of every record it holds again are marked `superseded_at` the new landing's
+time, and the new rows are inserted, so what was known at any time stays queryable (dbt's
+`records_known_at`). A record the rerun does not see, or now quarantines, keeps its last valid
+version current: records leave the current set only by a newer valid version, never by absence
+(a rerun of an incremental REST interval may ask for less than its first run did).
 
 Each record version lands once: a valid record whose hash equals the current version of that
 record landed by another batch is counted as `unchanged`, not inserted again (compared
@@ -298,38 +299,38 @@ def _land(
                     )
                 )
                 quarantined += 1
-        # A rerun: the batch's previous landing is superseded, never deleted - but only for the
-        # records this landing holds again (landed, unchanged or quarantined). A record the
-        # rerun does not see (the pilot's source changed, a later interval's rerun asks for less)
-        # keeps its version current: a record never disappears by absence.
-        previous = cur.execute(
-            "UPDATE raw.batches SET superseded_at = %s WHERE batch_id = %s AND superseded_at IS NULL"
-            " RETURNING landing_id",
-            (now, batch.batch_id),
-        ).fetchall()
+        # A rerun: the batch's previous landing is superseded, never deleted - its ledger row and
+        # validation results, the record rows of the records this landing holds again as valid
+        # (landed or unchanged) and the quarantine entries of every record it holds again. A
+        # record the rerun does not see, or now quarantines, keeps its last valid version
+        # current (as a later interval's quarantine would): a record never disappears by
+        # absence, and a later batch that counted it `unchanged` can rely on that row. Rows kept
+        # from any earlier landing of the batch are matched by batch, not by landing.
         cur.execute(
-            "CREATE TEMP TABLE held ON COMMIT DROP AS SELECT DISTINCT source_record_id FROM incoming"
-            " UNION SELECT source_record_id FROM raw.quarantine WHERE landing_id = %s"
-            " AND source_record_id IS NOT NULL",
-            (landing_id,),
+            "UPDATE raw.batches SET superseded_at = %s WHERE batch_id = %s AND superseded_at IS NULL",
+            (now, batch.batch_id),
         )
-        for (old_landing,) in previous:
-            cur.execute(
-                f"UPDATE {table} SET superseded_at = %s WHERE landing_id = %s AND superseded_at IS NULL"
-                " AND source_record_id IN (SELECT source_record_id FROM held)",
-                (now, old_landing),
-            )
-            # (entries without an id cannot be matched: the rerun's own entries replace them)
-            cur.execute(
-                "UPDATE raw.quarantine SET superseded_at = %s WHERE landing_id = %s AND superseded_at IS NULL"
-                " AND (source_record_id IS NULL OR source_record_id IN (SELECT source_record_id FROM held))",
-                (now, old_landing),
-            )
-            cur.execute(
-                "UPDATE raw.validation_results SET superseded_at = %s WHERE landing_id = %s"
-                " AND superseded_at IS NULL",
-                (now, old_landing),
-            )
+        [earlier] = cur.execute(  # every earlier landing of the batch (the new one has no row yet)
+            "SELECT coalesce(array_agg(landing_id), '{}') FROM raw.batches WHERE batch_id = %s",
+            (batch.batch_id,),
+        ).fetchone()
+        cur.execute(
+            f"UPDATE {table} SET superseded_at = %s WHERE landing_id = ANY(%s) AND superseded_at IS NULL"
+            " AND source_record_id IN (SELECT source_record_id FROM incoming)",
+            (now, earlier),
+        )
+        cur.execute(
+            "UPDATE raw.quarantine SET superseded_at = %s WHERE landing_id = ANY(%s)"
+            " AND superseded_at IS NULL AND (source_record_id IS NULL"
+            "  OR source_record_id IN (SELECT source_record_id FROM incoming)"
+            "  OR source_record_id IN (SELECT source_record_id FROM raw.quarantine WHERE landing_id = %s))",
+            (now, earlier, landing_id),
+        )
+        cur.execute(
+            "UPDATE raw.validation_results SET superseded_at = %s WHERE landing_id = ANY(%s)"
+            " AND superseded_at IS NULL",
+            (now, earlier),
+        )
         cur.execute(
             "INSERT INTO raw.batches (landing_id, batch_id, pilot_id, entity, data_interval_start,"
             " data_interval_end, received, loaded, unchanged, quarantined, watermark_from, watermark_to,"

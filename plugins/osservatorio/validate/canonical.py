@@ -179,6 +179,8 @@ def from_envelopes(
             value = original.iloc[i]
             shown = json.dumps(value, ensure_ascii=False, default=str)
             shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            if field.direct_identifier:  # never echo a codice fiscale, not even inside junk
+                shown = "(value not shown)"
             kind = "object" if isinstance(value, dict) else "list"
             type_errors[i].append(
                 f"{field.name}={shown} is a JSON {kind}, not {_article(field.type)} {field.type}"
