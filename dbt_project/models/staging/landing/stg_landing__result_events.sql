@@ -14,6 +14,7 @@ renamed as (
         batch_id,
         landing_id,
         record_hash,
+        source_location,
 
         -- strings
         record ->> 'event_type' as event_type,

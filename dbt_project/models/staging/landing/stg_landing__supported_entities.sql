@@ -15,6 +15,7 @@ renamed as (
         batch_id,
         landing_id,
         record_hash,
+        source_location,
 
         -- strings
         record ->> 'entity_name' as entity_name,

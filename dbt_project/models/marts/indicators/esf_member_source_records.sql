@@ -1,0 +1,66 @@
+-- Every source record behind a member of marts.esf_indicator_members: a participation's
+-- enrolments (first entry, re-entries, same-day duplicates) and result events, a supported
+-- entity's support records. Each with where it came from: pilot, batch, file and line or page,
+-- the pilot's record id and the hash of the record as sent. Pseudonymised keys only.
+-- The post-hook creates marts.indicator_cell_sources(), the drill-down of one indicator cell.
+-- depends_on: {{ ref('esf_indicator_members') }}
+{{ config(
+    indexes=[{'columns': ['member_id']}],
+    post_hook="{{ indicator_cell_sources_function() }}"
+) }}
+with
+
+enrolments as (
+    select
+        md5(pilot_id || '|' || operation_id || '|' || person_key) as member_id,
+        'participant_enrolments' as record_type,
+        pilot_id,
+        batch_id,
+        source_location,
+        enrolment_id as source_record_id,
+        record_hash
+    from {{ ref('int_enrolments__current') }}
+),
+
+events as (
+    select
+        participation_id as member_id,
+        'result_events' as record_type,
+        pilot_id,
+        batch_id,
+        source_location,
+        event_id as source_record_id,
+        record_hash
+    from {{ ref('int_result_events__participations') }}
+    where participation_id is not null
+),
+
+supports as (
+    select
+        md5(pilot_id || '|' || operation_id || '|' || entity_vat_number) as member_id,
+        'supported_entities' as record_type,
+        pilot_id,
+        batch_id,
+        source_location,
+        support_id as source_record_id,
+        record_hash
+    from {{ ref('stg_landing__supported_entities') }}
+),
+
+records as (
+    select * from enrolments
+    union all
+    select * from events
+    union all
+    select * from supports
+)
+
+select
+    cast(member_id as text) as member_id,
+    cast(record_type as text) as record_type,
+    cast(pilot_id as text) as pilot_id,
+    cast(batch_id as text) as batch_id,
+    cast(source_location as text) as source_location,
+    cast(source_record_id as text) as source_record_id,
+    cast(record_hash as text) as record_hash
+from records
