@@ -6,7 +6,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: help setup install postgres migrate stop airflow-init dbt-parse pilots pilots-stop demo ui data-docs test lint lock clean bench-ingest backfill
+.PHONY: help setup install postgres migrate stop airflow-init dbt-parse pilots pilots-stop demo ui data-docs dbt-docs test lint lock clean bench-ingest bench-dbt backfill
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -43,7 +43,7 @@ pilots: install  ## start the simulated pilot systems on 127.0.0.1 (background)
 pilots-stop:
 	@$(ENV) scripts/pilots.sh stop
 
-demo: setup pilots  ## run the whole pipeline once on the simulated pilots and print the EECO01 table
+demo: setup pilots  ## run the whole pipeline once on the simulated pilots and print all 24 ESF+ indicators
 	@$(ENV) python -m osservatorio.demo
 
 ui: setup pilots  ## airflow standalone on 127.0.0.1: api-server (UI, REST API), scheduler (LocalExecutor), dag-processor, triggerer
@@ -59,6 +59,11 @@ data-docs:  ## serve the GX Data Docs (one page per validated batch) on 127.0.0.
 	@$(ENV) sh -c 'test -f "$${OSSERVATORIO_DATA_DOCS_DIR:-$$OSSERVATORIO_STATE_DIR/data_docs}/index.html" || { echo "no Data Docs yet: run make demo first"; exit 1; }; \
 	  echo "Data Docs on http://127.0.0.1:$$OSSERVATORIO_DATA_DOCS_PORT (Ctrl-C to stop)"; \
 	  exec python -m http.server "$$OSSERVATORIO_DATA_DOCS_PORT" --bind 127.0.0.1 --directory "$${OSSERVATORIO_DATA_DOCS_DIR:-$$OSSERVATORIO_STATE_DIR/data_docs}"'
+
+dbt-docs: setup  ## generate the dbt docs (every model and column, lineage) and serve them on 127.0.0.1, port OSSERVATORIO_DBT_DOCS_PORT (8810)
+	@$(ENV) cd dbt_project && dbt docs generate --quiet --target-path target/docs && \
+	  echo "dbt docs on http://127.0.0.1:$$OSSERVATORIO_DBT_DOCS_PORT (Ctrl-C to stop)" && \
+	  exec dbt docs serve --target-path target/docs --host 127.0.0.1 --port "$$OSSERVATORIO_DBT_DOCS_PORT" --no-browser
 
 lint: install  ## ruff and sqlfluff
 	@$(ENV) ruff check . && ruff format --check . && sqlfluff lint dbt_project/models dbt_project/tests

@@ -12,8 +12,9 @@ It reports up to `reporting_date` (first task), taken from the param, else from 
 intervals in the triggering asset events, else from the run's date: never from a data interval,
 which asset-triggered runs do not have.
 
-Each dbt model is one task that builds it and runs its tests, so a failing test stops what
-depends on it.
+The reference seeds load in one task first (they are small CSVs: a task each would only add
+process start-ups); then each dbt model is one task that builds it and runs its tests, so a
+failing test stops what depends on it.
 The DAG is rendered from a manifest built ahead of time (`make dbt-parse`), so parsing it costs
 no dbt invocation and no database access.
 """
@@ -27,6 +28,7 @@ import pendulum
 from airflow.sdk import AssetAll, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, LoadMode, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import TestBehavior, TestIndirectSelection
+from cosmos.operators.local import DbtSeedLocalOperator
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from osservatorio.assets import INDICATORS_ASSET, pilot_landing_asset
@@ -85,6 +87,21 @@ def publish_indicator_extract(as_of: str) -> str:
 )
 def build_esf_indicators() -> None:
     as_of = resolve_reporting_date()
+    profile_config = ProfileConfig(
+        profile_name="osservatorio",
+        target_name="airflow",
+        profile_mapping=PostgresUserPasswordProfileMapping(
+            conn_id="osservatorio_warehouse", profile_args={"schema": "analytics"}
+        ),
+    )
+    dbt_executable = str(Path(sys.executable).parent / "dbt")
+    seeds = DbtSeedLocalOperator(
+        task_id="dbt_seed",
+        project_dir=DBT_PROJECT_DIR,
+        profile_config=profile_config,
+        dbt_executable_path=dbt_executable,
+        install_deps=False,
+    )
     dbt = DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(
@@ -92,15 +109,9 @@ def build_esf_indicators() -> None:
             manifest_path=DBT_MANIFEST,
             dbt_vars={"reporting_date": "{{ ti.xcom_pull(task_ids='resolve_reporting_date') }}"},
         ),
-        profile_config=ProfileConfig(
-            profile_name="osservatorio",
-            target_name="airflow",
-            profile_mapping=PostgresUserPasswordProfileMapping(
-                conn_id="osservatorio_warehouse", profile_args={"schema": "analytics"}
-            ),
-        ),
+        profile_config=profile_config,
         execution_config=ExecutionConfig(
-            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
+            dbt_executable_path=dbt_executable,
             # A test runs with the model whose ancestors it needs: a relationship test between a
             # seed and a mart runs after the mart, not with the seed.
             test_indirect_selection=TestIndirectSelection.BUILDABLE,
@@ -111,11 +122,14 @@ def build_esf_indicators() -> None:
         # and cosmos creating them from parallel tasks on a first run races on Airflow's unique
         # asset key (UniqueViolation on idx_asset_name_uri_unique fails the task).
         render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD, emit_datasets=False
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.BUILD,
+            emit_datasets=False,
+            exclude=["resource_type:seed"],  # loaded by dbt_seed
         ),
         operator_args={"install_deps": False},
     )
-    as_of >> dbt >> publish_indicator_extract(as_of)
+    as_of >> seeds >> dbt >> publish_indicator_extract(as_of)
 
 
 build_esf_indicators()

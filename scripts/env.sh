@@ -31,6 +31,7 @@ export OSSERVATORIO_PILOT_TOKEN="${OSSERVATORIO_PILOT_TOKEN:-local-dev-pilot-tok
 
 # `make data-docs` serves the GX Data Docs here.
 export OSSERVATORIO_DATA_DOCS_PORT="${OSSERVATORIO_DATA_DOCS_PORT:-8809}"
+export OSSERVATORIO_DBT_DOCS_PORT="${OSSERVATORIO_DBT_DOCS_PORT:-8810}"
 
 # Airflow: home and metadata in the state folder / local cluster, no examples, loopback only.
 export AIRFLOW_HOME="${AIRFLOW_HOME:-$OSSERVATORIO_STATE_DIR/airflow}"

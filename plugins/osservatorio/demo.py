@@ -1,7 +1,8 @@
 """`make demo`: run the whole pipeline once on the simulated pilots, then print the result.
 
 Runs each pilot's ingestion DAG and the dbt DAG with `airflow dags test` (in-process, no
-scheduler needed) for today's date, then prints the extract's path and EECO01 by gender.
+scheduler needed) for today's date, then prints the extract's path and all 24 ESF+ indicators
+by action and gender at the latest cut-off (every fund, every pilot).
 Running it again the same day replaces the same batches: the table stays the same.
 """
 
@@ -19,6 +20,8 @@ from osservatorio.registry import load_registry
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from psycopg import Connection
 
 
 def run_dag(dag_id: str, logical_date: str, log_dir: Path) -> None:
@@ -43,19 +46,38 @@ def run_dag(dag_id: str, logical_date: str, log_dir: Path) -> None:
         sys.exit(1)
 
 
-def print_eeco01(extract: Path) -> None:
-    import csv
+GENDER_COLUMNS = (("F", "women"), ("M", "men"), ("non-binary", "non-bin"))
 
-    with extract.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    print(f"\nEECO01 - total participants, ESO4.8, cumulative at cut-off {rows[0]['cutoff_date']}:")
-    print(f"  {'action':<9} {'women':>7} {'men':>7} {'non-binary':>11} {'total':>7}")
-    for action in sorted({r["action_code"] for r in rows}):
-        by_gender = {r["gender"]: int(r["indicator_value"]) for r in rows if r["action_code"] == action}
-        print(
-            f"  {action:<9} {by_gender.get('F', 0):>7} {by_gender.get('M', 0):>7} "
-            f"{by_gender.get('non-binary', 0):>11} {sum(by_gender.values()):>7}"
-        )
+
+def print_indicators(conn: Connection, cutoff: date) -> None:
+    """Every indicator by action and gender at `cutoff`, summed over pilots and funds."""
+    rows = conn.execute(
+        "SELECT indicator_code, indicator_name, action_code, gender, sum(indicator_value)::bigint"
+        " FROM marts.esf_indicators WHERE cutoff_date = %s"
+        " GROUP BY indicator_code, indicator_name, action_code, gender",
+        (cutoff,),
+    ).fetchall()
+    values = {(code, action, gender): value for code, _, action, gender, value in rows}
+    names = {code: name for code, name, *_ in rows}
+    actions = sorted({action for _, _, action, _, _ in rows})
+    print(f"\nESF+ common indicators, ESO4.8, all pilots and funds, cumulative at cut-off {cutoff}:")
+    header = "".join(f" | {action:^26}" for action in actions)
+    print(f"  {'':<6} {'':<44}{header} | {'total':>6}")
+    sub = "".join(" | " + " ".join(f"{label:>8}" for _, label in GENDER_COLUMNS) for _ in actions)
+    print(f"  {'code':<6} {'indicator':<44}{sub} | {'':>6}")
+    for code in sorted(names):
+        cells = ""
+        for action in actions:
+            if code in ENTITY_INDICATORS:  # entities have no gender: their count spans the three columns
+                cells += f" | {values.get((code, action, 'not_applicable'), 0):>17} entities"
+            else:
+                cells += " | " + " ".join(f"{values.get((code, action, g), 0):>8}" for g, _ in GENDER_COLUMNS)
+        total = sum(v for (c, _, _), v in values.items() if c == code)
+        print(f"  {code:<6} {names[code][:44]:<44}{cells} | {total:>6}")
+    print("  (participants with incomplete core data are not counted: see marts.indicator_data_quality)")
+
+
+ENTITY_INDICATORS = ("EECO18", "EECO19")
 
 
 def main() -> None:
@@ -71,11 +93,12 @@ def main() -> None:
     from osservatorio.warehouse import connect
 
     with connect() as conn:
-        extract = extract_path(latest_cutoff(conn, date.fromisoformat(logical_date)))
-    if not extract.exists():
-        sys.exit(f"the dbt DAG succeeded but wrote no extract at {extract}")
-    print(f"\nExtract: {extract}")
-    print_eeco01(extract)
+        cutoff = latest_cutoff(conn, date.fromisoformat(logical_date))
+        extract = extract_path(cutoff)
+        if not extract.exists():
+            sys.exit(f"the dbt DAG succeeded but wrote no extract at {extract}")
+        print(f"\nExtract: {extract}")
+        print_indicators(conn, cutoff)
 
     from osservatorio.validate.data_docs import data_docs_dir
 

@@ -63,3 +63,55 @@ def test_dbt_build_passes_with_its_tests(test_env: TestEnv) -> None:
     with psycopg.connect(test_env.warehouse_uri) as conn:
         [cutoffs] = conn.execute("SELECT count(*) FROM reference.reporting_cutoffs").fetchone()
     assert cutoffs == 45  # five Art. 42 cut-offs a year, 2021-2029
+
+
+def test_every_model_and_column_is_described(test_env: TestEnv) -> None:
+    """After the build above: every model and seed, and every column it really has in the
+    warehouse, carries a description in the YAML beside it (what `make dbt-docs` shows)."""
+    manifest = json.loads((Path("dbt_project") / "target-test" / "manifest.json").read_text())
+    undescribed = []
+    with psycopg.connect(test_env.warehouse_uri) as conn:
+        for node in manifest["nodes"].values():
+            if node["resource_type"] not in ("model", "seed"):
+                continue
+            if not node["description"].strip():
+                undescribed.append(node["name"])
+            described = {name.lower() for name, col in node["columns"].items() if col["description"].strip()}
+            columns = conn.execute(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_schema = %s AND table_name = %s",
+                (node["schema"], node["alias"]),
+            ).fetchall()
+            assert columns, f"{node['schema']}.{node['alias']} was not built"
+            undescribed += [f"{node['name']}.{c}" for (c,) in columns if c.lower() not in described]
+    assert undescribed == []
+
+
+def test_the_analyst_role_reads_the_marts_and_nothing_else(test_env: TestEnv) -> None:
+    env = test_env.env
+    analyst = (
+        f"postgresql://ma_analyst:{env['OSSERVATORIO_ANALYST_PASSWORD']}@{env['OSSERVATORIO_PG_HOST']}:"
+        f"{env['OSSERVATORIO_PG_PORT']}/{env['OSSERVATORIO_WAREHOUSE_DB']}"
+    )
+    with psycopg.connect(analyst, autocommit=True) as conn:
+        for mart in (
+            "esf_indicators",
+            "esf_indicators_wide",
+            "esf_participations",
+            "esf_indicator_members",
+            "esf_member_source_records",
+            "indicator_data_quality",
+            "esf_indicators_by_comune",
+        ):
+            conn.execute(f"SELECT count(*) FROM marts.{mart}").fetchone()
+        conn.execute(
+            "SELECT count(*) FROM marts.indicator_cell_sources('EECO01', '2026-06-30', 'p', '4.4.8.1', 'F')"
+        ).fetchone()
+        for private in (
+            "intermediate.int_participations",
+            "staging.stg_landing__participant_enrolments",
+            "raw.participant_enrolments",
+            "reference.pilots",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f"SELECT 1 FROM {private} LIMIT 1")

@@ -15,6 +15,7 @@ select
     cast(action_code as text) as action_code,
     cast(fund as text) as fund,
     cast(gender as text) as gender,
+    cast(residence_comune_code as text) as residence_comune_code,
     cast(valid_from as date) as valid_from,
     cast(valid_to as date) as valid_to,
     cast(decided_by_event_id as text) as decided_by_event_id

@@ -1,7 +1,7 @@
 -- ESF+ common indicators (Regulation (EU) 2021/1057 Annex I) in long format: one row for every
 -- indicator x cut-off x fund x pilot x action x gender, cumulative since the start of the
 -- programme (Art. 42 CPR data are cumulative), 0 where nothing applies. The spine comes from the
--- seeds; the values from int_indicator_members (who counts in what, from when), so this model is
+-- seeds; the values from esf_indicator_members (who counts in what, from when), so this model is
 -- one join and each indicator's definition lives in one place.
 with
 
@@ -10,7 +10,7 @@ cutoffs as (
 ),
 
 members as (
-    select * from {{ ref('int_indicator_members') }}
+    select * from {{ ref('esf_indicator_members') }}
 ),
 
 values_at_cutoffs as (

@@ -17,7 +17,7 @@ members as (
         coalesce(residence_comune_code, 'unknown') as residence_comune_code,
         valid_from,
         valid_to
-    from {{ ref('int_indicator_members') }}
+    from {{ ref('esf_indicator_members') }}
     where member_type = 'participation'
 ),
 

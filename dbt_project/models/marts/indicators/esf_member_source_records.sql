@@ -3,7 +3,10 @@
 -- entity's support records. Each with where it came from: pilot, batch, file and line or page,
 -- the pilot's record id and the hash of the record as sent. Pseudonymised keys only.
 -- The post-hook creates marts.indicator_cell_sources(), the drill-down of one indicator cell.
+-- The function reads esf_indicator_members; built after esf_indicators, so that the drill-down
+-- data test (which reads both) runs with this model in the Airflow DAG.
 -- depends_on: {{ ref('esf_indicator_members') }}
+-- depends_on: {{ ref('esf_indicators') }}
 {{ config(
     indexes=[{'columns': ['member_id']}],
     post_hook="{{ indicator_cell_sources_function() }}"
