@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- The dates indicators are evaluated at: every Art. 42 cut-off up to the reporting date, plus any
 -- date passed as var('extra_cutoff_dates') (a list of YYYY-MM-DD), e.g. for an evaluation.
 with

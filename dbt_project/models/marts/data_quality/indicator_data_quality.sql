@@ -10,6 +10,8 @@
 --   result_event_unknown_enrolment result events whose enrolment is not known (counted nowhere)
 --   operation_unknown              participations or supports of an operation never landed
 --                                  (detail: the operation code): no action or fund to count under
+--   operation_without_action_or_fund  operations landed without one (the contract requires
+--                                  both, so this stays empty unless the contract changes)
 --   unknown_target_group           operations declaring a target group outside the reference seed
 --   pilot_not_in_reference         pilots landed without a row in the pilots seed (no NUTS3)
 -- Current state (the latest version of every record), not per cut-off.
@@ -155,6 +157,18 @@ issues as (
     left join {{ ref('target_group_indicators') }} as target_groups
         on operations.target_group = target_groups.target_group
     where operations.target_group is not null and target_groups.target_group is null
+
+    union all
+    select
+        'operation_without_action_or_fund' as check_name,
+        pilot_id,
+        action_code,
+        fund,
+        'not_applicable' as gender,
+        null as indicator_code,
+        operation_id as detail
+    from operations
+    where action_code is null or fund is null
 
     union all
     select distinct
