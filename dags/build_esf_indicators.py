@@ -127,7 +127,9 @@ def build_esf_indicators() -> None:
             emit_datasets=False,
             exclude=["resource_type:seed"],  # loaded by dbt_seed
         ),
-        operator_args={"install_deps": False},
+        # Unit tests check the SQL, not the data: CI runs them (`make test`), a production run
+        # does not repeat them (dbt's own recommendation).
+        operator_args={"install_deps": False, "dbt_cmd_flags": ["--exclude-resource-type", "unit_test"]},
     )
     as_of >> seeds >> dbt >> publish_indicator_extract(as_of)
 

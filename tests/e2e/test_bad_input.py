@@ -1,7 +1,8 @@
 """Bad input through the real ingestion DAG (`airflow dags test`): every defect class of a record
 ends in the quarantine with its rule and reason while the good records land and the ledger adds
-up; every malformed file (CSV, XLSX) or JSON page fails its batch with one clear message naming
-pilot, file and problem, and loads nothing of that batch.
+up; incomplete records (a point 1.1 datum missing), minors and duplicate entries that agree are
+not defects and land; every malformed file (CSV, XLSX) or JSON page fails its batch with one
+clear message naming pilot, file and problem, and loads nothing of that batch.
 
 Runs on copies of the CAL (CSV), ZOT (XLSX) and TdZ (REST) registry entries under pilot ids of
 their own, so the other end-to-end tests' data stay as they are; their rows are removed after."""
@@ -114,27 +115,29 @@ def _shift(day: str, days: int) -> str:
     return (datetime.strptime(day, "%d/%m/%Y") + timedelta(days=days)).strftime("%d/%m/%Y")
 
 
-def _young_tax_code(tax_code: str) -> tuple[str, str]:
-    """The same person born in 2013 (too young at entry): a valid codice fiscale and birth date."""
-    body = tax_code[:6] + "13" + tax_code[8:15]
+def _tax_code_born_in(tax_code: str, year: int) -> tuple[str, str]:
+    """The same person born in `year` (same day and month): a valid codice fiscale and birth date."""
+    body = tax_code[:6] + f"{year % 100:02d}" + tax_code[8:15]
     code = body + codicefiscale.calc_check_digit(body)
-    return code, codicefiscale.get_birth_date(code).strftime("%d/%m/%Y")
+    return code, codicefiscale.get_birth_date(code).replace(year=year).strftime("%d/%m/%Y")
 
 
-def bad_rows(good: dict[str, str]) -> list[tuple[str, dict[str, str], str]]:
-    """(id, changes to a good row, rule expected in the quarantine): one per defect class."""
+def bad_rows(good: dict[str, str]) -> list[tuple[str, dict[str, str], str | None]]:
+    """(id, changes to a good row, rule expected in the quarantine): one per defect class; rule
+    None: not a defect, the record lands (incomplete is not invalid, minors count)."""
     cf, born, entry = good[CAL["tax_code"]], good[CAL["birth_date"]], good[CAL["entry_date"]]
     other_gender = "Femmina" if good[CAL["gender"]] == "Maschio" else "Maschio"
-    young_cf, young_born = _young_tax_code(cf)
+    young_cf, young_born = _tax_code_born_in(cf, 2013)  # 7 to 13 at entry
+    old_cf, old_born = _tax_code_born_in(cf, 1900)  # over 110 at entry
     c = CAL
     return [
-        ("B01", {c["gender"]: ""}, "gender_present"),
+        ("B01", {c["gender"]: ""}, None),
         ("B02", {c["gender"]: "Altro"}, "gender_domain"),
-        ("B03", {c["birth_date"]: ""}, "birth_date_present"),
+        ("B03", {c["birth_date"]: ""}, None),
         ("B04", {c["birth_date"]: "31/02/1990"}, "typed_values"),
-        ("B05", {c["isced_level"]: ""}, "education_present"),
+        ("B05", {c["isced_level"]: ""}, None),
         ("B06", {c["isced_level"]: "Patente nautica"}, "typed_values"),
-        ("B07", {c["labour_status"]: ""}, "labour_status_present"),
+        ("B07", {c["labour_status"]: ""}, None),
         ("B08", {c["labour_status"]: "Pensionato/a"}, "labour_status_domain"),
         ("B09", {c["entry_date"]: "", c["exit_date"]: ""}, "entry_date_present"),
         ("B10", {c["exit_date"]: _shift(entry, -10)}, "exit_not_before_entry"),
@@ -146,7 +149,8 @@ def bad_rows(good: dict[str, str]) -> list[tuple[str, dict[str, str], str]]:
         ("B16", {c["tax_code"]: ""}, "tax_code_present"),
         ("B17", {c["birth_date"]: _shift(born, 1)}, "tax_code_consistent"),
         ("B18", {c["gender"]: other_gender}, "tax_code_consistent"),
-        ("B19", {c["tax_code"]: young_cf, c["birth_date"]: young_born}, "age_at_entry_range"),
+        ("B19", {c["tax_code"]: young_cf, c["birth_date"]: young_born}, None),
+        ("B31", {c["tax_code"]: old_cf, c["birth_date"]: old_born}, "age_at_entry_range"),
         ("B20", {c["residence_comune"]: "063049"}, "residence_comune_known"),
         ("B21", {c["residence_comune"]: "1234"}, "residence_comune_format"),
         ("B22", {c["disability"]: "Forse"}, "disability_domain"),
@@ -167,14 +171,23 @@ def csv_batch(test_env: TestEnv, registry: Path, tmp_path_factory: pytest.TempPa
     header = list(rows[0])
     person = next(r for r in rows if r[CAL["gender"]] in ("Maschio", "Femmina"))
     # Every bad row is this person in an operation of its own: one person entering one operation
-    # twice on the same date is itself a defect (duplicate_entry, B29/B30).
+    # twice on the same date under two ids is one participation when the point 1.1 data agree
+    # (B29/B30 land) and a defect when they conflict (duplicate_entry_conflict, B32/B33).
     template = person | {CAL["operation_id"]: "OP-BAD-INPUT"}
+    other_status = "Occupato/a" if template[CAL["labour_status"]] != "Occupato/a" else "Inattivo/a"
     cases = [(i, {CAL["operation_id"]: f"OP-{i}"} | changes, rule) for i, changes, rule in bad_rows(template)]
     extra = [
         template | {CAL["enrolment_id"]: "B27", CAL["operation_id"]: "OP-B27"},
         template | {CAL["enrolment_id"]: "B27", CAL["operation_id"]: "OP-B27", CAL["minority"]: "Sì"},
         template | {CAL["enrolment_id"]: "B29", CAL["operation_id"]: "OP-DUP"},
         template | {CAL["enrolment_id"]: "B30", CAL["operation_id"]: "OP-DUP", CAL["exit_date"]: ""},
+        template | {CAL["enrolment_id"]: "B32", CAL["operation_id"]: "OP-CONFLICT"},
+        template
+        | {
+            CAL["enrolment_id"]: "B33",
+            CAL["operation_id"]: "OP-CONFLICT",
+            CAL["labour_status"]: other_status,
+        },
     ]
     with path.open("w", encoding="cp1252", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
@@ -182,7 +195,7 @@ def csv_batch(test_env: TestEnv, registry: Path, tmp_path_factory: pytest.TempPa
         writer.writerows([r[h] for h in header] for r in rows)
         for record_id, changes, _ in cases:
             writer.writerow([(template | changes | {CAL["enrolment_id"]: record_id})[h] for h in header])
-        writer.writerows([r[h] for h in header] for r in extra)  # B27 twice, B29/B30 one entry
+        writer.writerows([r[h] for h in header] for r in extra)  # B27 twice, B29/B30, B32/B33
         handle.write(
             ";".join(template[h] if h != CAL["enrolment_id"] else "B28" for h in header) + ";extra\r\n"
         )
@@ -208,28 +221,52 @@ def test_each_bad_record_is_quarantined_with_its_rule(test_env: TestEnv, csv_bat
         ENTITY,
     ):
         found.setdefault(record_id, []).append((rules, reason))
-    for record_id, _, rule in csv_batch["cases"]:
+    quarantined = [(i, rule) for i, _, rule in csv_batch["cases"] if rule is not None]
+    for record_id, rule in quarantined:
         [(rules, reason)] = found[record_id]
         assert rule in rules, (record_id, rules, reason)
         assert reason  # human-readable
     assert [r for r, _ in found["B27"]] == [["record_id_unique"], ["record_id_unique"]]
     assert found["B28"][0][0] == ["row_shape"]
     assert "beyond the header" in found["B28"][0][1]
-    for record_id in ("B29", "B30"):
+    for record_id, other in (("B32", "B33"), ("B33", "B32")):
         [(rules, reason)] = found[record_id]
-        assert rules == ["duplicate_entry"]
-        assert reason.startswith("the same person entered the same operation on the same date under")
-        assert reason.endswith(
-            "(operation_id='OP-DUP', entry_date='" + csv_batch["entry_date"] + "': 2 enrolments)"
+        assert rules == ["duplicate_entry_conflict"]
+        assert reason == (
+            f"the same person entered the same operation on the same date as enrolment {other}"
+            " with different point 1.1 data (labour status)"
         )
-    assert len(found) == len(csv_batch["cases"]) + 4
+        assert csv_batch["template"][CAL["tax_code"]] not in reason
+    assert len(found) == len(quarantined) + 4  # B27, B28, B32, B33
+
+
+def test_incomplete_records_minors_and_agreeing_duplicate_entries_land(
+    test_env: TestEnv, csv_batch: dict
+) -> None:
+    landed = {
+        record_id: record
+        for record_id, record in query(
+            test_env,
+            "SELECT source_record_id, record FROM raw.participant_enrolments WHERE pilot_id = %s"
+            " AND superseded_at IS NULL",
+            CSV_PILOT,
+        )
+    }
+    expected = {i for i, _, rule in csv_batch["cases"] if rule is None} | {"B29", "B30"}
+    assert expected == {"B01", "B03", "B05", "B07", "B19", "B29", "B30"}
+    assert expected <= set(landed)
+    assert landed["B01"]["gender"] is None
+    assert landed["B03"]["birth_date"] is None
+    assert landed["B05"]["isced_level"] is None
+    assert landed["B07"]["labour_status"] is None
+    assert landed["B29"]["person_key"] == landed["B30"]["person_key"]
 
 
 def test_the_batch_has_its_data_docs_page(csv_batch: dict) -> None:
     batch = f"{CSV_PILOT}__{interval_start(SIM_TODAY):%Y%m%dT%H%M%S}"
     [page] = (TEST_STATE / "data_docs" / "validations" / ENTITY / batch).rglob("*.html")
     html = page.read_text()
-    assert "_duplicate_entries" in html
+    assert "_entry_conflict" in html
     assert csv_batch["template"][CAL["tax_code"]] not in html  # no codice fiscale on the page
     assert batch in (TEST_STATE / "data_docs" / "index.html").read_text()
 
@@ -241,8 +278,9 @@ def test_good_records_land_and_the_ledger_adds_up(test_env: TestEnv, csv_batch: 
         CSV_PILOT,
         ENTITY,
     )
-    bad = len(csv_batch["cases"]) + 5  # the cases, B27 twice, B28, B29, B30
-    assert (received, loaded, quarantined) == (csv_batch["good"] + bad, csv_batch["good"], bad)
+    bad = len([c for c in csv_batch["cases"] if c[2] is not None]) + 5  # the cases, B27 twice, B28, B32, B33
+    fine = len([c for c in csv_batch["cases"] if c[2] is None]) + 2  # incomplete, minor, B29, B30
+    assert (received, loaded, quarantined) == (csv_batch["good"] + fine + bad, csv_batch["good"] + fine, bad)
 
 
 def test_a_corrected_resend_resolves_its_quarantine_entry(

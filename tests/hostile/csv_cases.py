@@ -27,6 +27,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stdnum.it import codicefiscale
+
 from tests.hostile.harness import INJECTIONS
 
 if TYPE_CHECKING:
@@ -499,6 +501,77 @@ def same_enrolment_new_id(box: Inbox) -> None:
     box.write(table)
 
 
+def same_enrolment_new_id_other_data(box: Inbox) -> None:
+    """Row 5 again under another id with another education level: which one is right?"""
+    table = box.table()
+    twin = list(table.rows[5])
+    twin[table.col(ID)] = "CAL-9999999"
+    other = "Nessun titolo" if twin[table.col(ISCED)] != "Nessun titolo" else "Dottorato di ricerca"
+    twin[table.col(ISCED)] = other
+    table.rows.append(twin)
+    box.write(table)
+
+
+def names_each_other(conn: Any, state: Landed, box: Inbox) -> None:
+    """Both quarantined copies of a conflicting duplicate entry name the other copy's id, and no
+    codice fiscale."""
+    ids = [payload["enrolment_id"] for _, _, _, payload in state.quarantine]
+    assert sorted(ids) == ["CAL-0000005", "CAL-9999999"], ids
+    for (_, rules, reason, _), other in zip(state.quarantine, reversed(ids), strict=True):
+        assert rules == ["duplicate_entry_conflict"], rules
+        assert f"as enrolment {other} with different point 1.1 data (education)" in reason, reason
+    codes = {row[box.table().col(CF)] for row in box.table().rows}
+    assert not [r for _, _, r, _ in state.quarantine if any(code in r for code in codes)]
+
+
+def landed_ids(*record_ids: str) -> Callable[[Any, Landed, Inbox], None]:
+    def check(conn: Any, state: Landed, box: Inbox) -> None:
+        assert set(record_ids) <= set(state.records), sorted(state.records)
+
+    return check
+
+
+CORE = {SEX: "gender", BORN: "birth_date", ISCED: "isced_level", LABOUR: "labour_status"}
+
+
+def blank_core_data(box: Inbox) -> None:
+    """Rows 1-4 each leave one point 1.1 datum blank, row 6 all four: incomplete participants."""
+    table = box.table()
+    for row, column in enumerate(CORE, start=1):
+        table.set(row, column, "")
+    for column in CORE:
+        table.set(6, column, "")
+    box.write(table)
+
+
+def landed_incomplete(conn: Any, state: Landed, box: Inbox) -> None:
+    blanks = {f"CAL-000000{row}": [name] for row, name in enumerate(CORE.values(), start=1)}
+    blanks["CAL-0000006"] = list(CORE.values())
+    for record_id, names in blanks.items():
+        assert record_id in state.records, f"{record_id} did not land"
+        for name in names:
+            assert state.records[record_id][name] is None, (record_id, name, state.records[record_id])
+
+
+def aged(row: int, years: int) -> Callable[[Inbox], None]:
+    """Row `row`'s participant born so as to be `years` old on the entry date, with a codice
+    fiscale that says so (same day and month, the year's last two digits, a new check character)."""
+
+    def build(box: Inbox) -> None:
+        table = box.table()
+        born = datetime.strptime(table.get(row, BORN), "%d/%m/%Y")
+        entry = datetime.strptime(table.get(row, ENTRY), "%d/%m/%Y")
+        assert (born.month, born.day) not in ((2, 29), (entry.month, entry.day))  # a valid, earlier birthday
+        year = entry.year - years - ((entry.month, entry.day) < (born.month, born.day))
+        code = table.get(row, CF)
+        body = code[:6] + f"{year % 100:02d}" + code[8:15]
+        table.set(row, BORN, born.replace(year=year).strftime("%d/%m/%Y"))
+        table.set(row, CF, body + codicefiscale.calc_check_digit(body))
+        box.write(table)
+
+    return build
+
+
 def lowercase_tax_code(box: Inbox) -> None:
     table = box.table()
     table.set(3, CF, table.get(3, CF).lower())
@@ -926,8 +999,29 @@ CASES: list[Case] = [
         duplicated_rows(conflicting=True, every=True),
         refused=("record_id_unique", "above the pilot's limit"),
     ),
-    Case("duplicate_enrolment_other_id", same_enrolment_new_id, rules=("duplicate_entry",)),
+    # the same person, operation and entry date under two ids: one participation when the point
+    # 1.1 data agree (both land, dbt merges them), both quarantined when they conflict
+    Case(
+        "duplicate_enrolment_other_id",
+        same_enrolment_new_id,
+        loaded=21,
+        check=landed_ids("CAL-0000005", "CAL-9999999"),
+    ),
+    Case(
+        "duplicate_enrolment_other_id_conflicting",
+        same_enrolment_new_id_other_data,
+        rules=("duplicate_entry_conflict",),
+        reasons=("as enrolment CAL-9999999 with different point 1.1 data (education)",),
+        lines=(line(5), line(20)),
+        loaded=19,
+        check=names_each_other,
+    ),
     Case("stale_batch", stale, refused=("batch_fresh",)),
+    # --- incomplete is not invalid: missing point 1.1 data and minors land (dbt flags them)
+    Case("core_data_blank", blank_core_data, loaded=20, check=landed_incomplete),
+    Case("minor_aged_14_at_entry", aged(3, 14), loaded=20, check=landed_ids("CAL-0000003")),
+    Case("minor_aged_0_at_entry", aged(3, 0), loaded=20, check=landed_ids("CAL-0000003")),
+    Case("age_at_entry_111", aged(3, 111), rules=("age_at_entry_range",), lines=(line(3),)),
     # --- SQL, HTML and spreadsheet formulas in every text field, stored as data
     Case("inject_enrolment_and_operation_ids", inject((ID, OP)), loaded=20, stored=INJECTIONS),
     Case(

@@ -183,8 +183,11 @@ def booleans_as_json_true_false(site: Site) -> None:
     changed(site, {0: {"minoranza": True}})
 
 
-def nulls_in_required_fields(site: Site) -> None:
+def nulls_in_required_fields(site: Site) -> Built:
+    # A null gender (a point 1.1 datum) is an incomplete participant, who lands; a null entry
+    # date makes the record unusable.
     changed(site, {0: {SEX: None}, 1: {ENTRY: None}})
+    return Built(values={tdz_id(0): {"gender": None}})
 
 
 def nulls_in_optional_fields(site: Site) -> Built:
@@ -194,8 +197,39 @@ def nulls_in_optional_fields(site: Site) -> Built:
     )
 
 
-def missing_key_in_one_record(site: Site) -> None:
+def missing_key_in_one_record(site: Site) -> Built:
     changed(site, {}, drop={0: (SEX,), 1: (EXIT,)})
+    return Built(values={tdz_id(0): {"gender": None}, tdz_id(1): {"exit_date": None}})
+
+
+def same_entry_under_two_ids(conflicting: bool) -> Callable[[Site], Built]:
+    """Record 3 again under another id (same person, operation and entry date): one participation
+    when the point 1.1 data agree, a conflict naming each other when its labour status differs."""
+
+    def build(site: Site) -> Built:
+        twin = copy.deepcopy(site.records[3]) | {ID: "TDZ-DOPPIO"}
+        if conflicting:
+            twin[LABOUR] = "occupato" if twin[LABOUR] != "occupato" else "inattivo"
+        else:
+            twin[EXIT] = None  # data outside point 1.1 may differ
+        site.records.append(twin)
+        site.halves()
+        return Built() if conflicting else Built(values={tdz_id(3): {}, "TDZ-DOPPIO": {"exit_date": None}})
+
+    return build
+
+
+def minor_and_oldest(site: Site) -> Built:
+    """Participants aged 0, 14 and 110 at entry land; 111 does not (codici fiscali to match)."""
+    for i, years in ((0, 0), (1, 14), (2, 110), (3, 111)):
+        record = site.records[i]
+        born, entry = date.fromisoformat(record[BORN]), date.fromisoformat(record[ENTRY])
+        assert (born.month, born.day) not in ((2, 29), (entry.month, entry.day))
+        year = entry.year - years - ((entry.month, entry.day) < (born.month, born.day))
+        record[BORN] = born.replace(year=year).isoformat()
+        record[CF] = check_digit(record[CF][:6] + f"{year % 100:02d}" + record[CF][8:15])
+    site.halves()
+    return Built(values={tdz_id(i): {} for i in range(3)})
 
 
 def missing_key_in_every_record(site: Site) -> None:
@@ -487,11 +521,10 @@ CASES: list[tuple[str, str, Callable[[Site], Built | None], Expect, float]] = [
      quarantines(SIZE - 1, {tdz_id(0): ("minority_domain",)},
                  {tdz_id(0): (("minoranza=true", "minoranza=True"),)}), 0.5),
     ("nulls_in_required_fields", TDZ, nulls_in_required_fields, quarantines(
-        SIZE - 2, {tdz_id(0): ("gender_present",), tdz_id(1): ("entry_date_present",)}), 0.5),
+        SIZE - 1, {tdz_id(1): ("entry_date_present",)}), 0.5),
     ("nulls_in_optional_fields", TDZ, nulls_in_optional_fields, loads(SIZE), 0.5),
     # missing and unknown keys
-    ("missing_key_in_one_record", TDZ, missing_key_in_one_record,
-     quarantines(SIZE - 1, {tdz_id(0): ("gender_present",)}), 0.5),
+    ("missing_key_in_one_record", TDZ, missing_key_in_one_record, loads(SIZE), 0.5),
     ("missing_key_in_every_record", TDZ, missing_key_in_every_record,
      refused("required field(s) absent from every record", "data_nascita"), 0.5),
     ("extra_unknown_key", TDZ, extra_unknown_key,
@@ -584,6 +617,17 @@ CASES: list[tuple[str, str, Callable[[Site], Built | None], Expect, float]] = [
     ("every_record_twice_differing", TDZ, every_record_twice_differing,
      refused("record_id_unique", "above the pilot's limit", PAGE_1), 0.2),
     ("stale_batch", TDZ, stale_batch, refused("batch_fresh", "stale batch"), 0.5),
+    # incomplete is not invalid: duplicate entries that agree, minors
+    ("same_entry_under_two_ids_agreeing", TDZ, same_entry_under_two_ids(conflicting=False),
+     loads(SIZE + 1), 0.5),
+    ("same_entry_under_two_ids_conflicting", TDZ, same_entry_under_two_ids(conflicting=True), quarantines(
+        SIZE - 1,
+        {tdz_id(3): ("duplicate_entry_conflict",), "TDZ-DOPPIO": ("duplicate_entry_conflict",)},
+        {tdz_id(3): ("as enrolment TDZ-DOPPIO with different point 1.1 data (labour status)",),
+         "TDZ-DOPPIO": (f"as enrolment {tdz_id(3)} with different point 1.1 data (labour status)",)},
+    ), 0.5),
+    ("ages_0_14_110_land_111_does_not", TDZ, minor_and_oldest,
+     quarantines(SIZE - 1, {tdz_id(3): ("age_at_entry_range",)}, {tdz_id(3): ("_age_at_entry=111",)}), 0.5),
 ]
 # fmt: on
 PILOTS = [f"{'tdzh' if c[1] == TDZ else 'colh'}_{n:02d}" for n, c in enumerate(CASES)]

@@ -33,7 +33,8 @@ def records(stamp: str = "2026-06-01T00:00:00Z") -> list[dict]:
     rows = [
         GOOD
         | {"id_iscrizione": f"E{i}", "codice_progetto": f"P-{i}", "aggiornato_il": stamp}
-        | ({"sesso": None} if i % 8 == 0 else {})
+        | ({"sesso": "Q"} if i % 8 == 0 else {})
+        | ({"sesso": None} if i % 5 == 2 else {})  # incomplete: lands, counted as missing
         for i in range(23)
     ]
     return [*rows, GOOD | {"id_iscrizione": "X", "codice_fiscale": BAD_CF, "aggiornato_il": stamp}]
@@ -60,9 +61,10 @@ def test_chunk_results_fold_into_the_result_of_the_whole_batch(tmp_path: Path) -
         assert folded[rule][0] == success, rule
         for key in ("element_count", "missing_count", "unexpected_count", "observed_value"):
             assert folded[rule][1].get(key) == result.get(key), (rule, key)
-    assert whole["gender_present"][1]["unexpected_count"] == 3  # rows 0, 8 and 16
+    assert whole["gender_domain"][1]["unexpected_count"] == 3  # rows 0, 8 and 16
+    assert whole["gender_domain"][1]["missing_count"] == 5  # rows 2, 7, 12, 17 and 22
     assert whole["batch_not_empty"][1]["observed_value"] == 24
-    assert not whole["gender_present"][0]
+    assert not whole["gender_domain"][0]
     assert not whole["tax_code_check_character"][0]
 
 

@@ -44,9 +44,9 @@ def test_rerun_of_a_batch_supersedes_it(test_env: TestEnv, tmp_path: Path) -> No
             "source": "p2",
             "record_id": "X",
             "hash": "hx",
-            "failed_rules": ["gender_present"],
-            "reason": "gender missing",
-            "payload": {"gender": None},
+            "failed_rules": ["gender_domain"],
+            "reason": "gender not one of F, M, non-binary (sesso='Q')",
+            "payload": {"gender": "Q"},
         }
     ]
     with psycopg.connect(test_env.warehouse_uri) as conn:
@@ -156,9 +156,9 @@ def test_a_corrected_resend_lands_even_if_equal_to_an_older_version(
             "source": "p1",
             "record_id": "R1",
             "hash": "h1-bad",
-            "failed_rules": ["gender_present"],
-            "reason": "gender missing",
-            "payload": {"gender": None},
+            "failed_rules": ["gender_domain"],
+            "reason": "gender not one of F, M, non-binary (sesso='Q')",
+            "payload": {"gender": "Q"},
         }
     ]
     empty = write(tmp_path / "empty.jsonl", [])
@@ -190,8 +190,8 @@ def test_a_record_leaves_the_current_set_only_by_a_newer_valid_version(
             "source": "p9",
             "record_id": "R1",
             "hash": "bad",
-            "failed_rules": ["gender_present"],
-            "reason": "gender missing",
+            "failed_rules": ["gender_domain"],
+            "reason": "gender not one of F, M, non-binary (sesso='Q')",
             "payload": {},
         }
     ]

@@ -6,11 +6,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from stdnum.it import codicefiscale
 
 from osservatorio.registry import load_registry
 from osservatorio.validate.batch import BatchRejected, validate_batch
 
 PILOT = load_registry()["tdz_corviale"]
+LENIENT = replace(PILOT, max_bad_row_share=1.0)  # for batches of a few records, all quarantined
 AS_OF = date(2026, 6, 30)
 KEY = "test-key-" + "x" * 32
 GOOD = {
@@ -28,12 +30,12 @@ GOOD = {
 }
 
 # (changes to a good record, rule expected in the quarantine, words of the reason)
+# A missing point 1.1 datum is no defect (incomplete is not invalid): see MISSING_CORE_DATA.
 DEFECTS = [
-    ({"sesso": None}, "gender_present", "gender missing"),
     ({"sesso": "Q"}, "gender_domain", "gender not one of F, M, non-binary (sesso='Q')"),
-    ({"data_nascita": None}, "birth_date_present", "birth date missing"),
     ({"titolo_studio": 11}, "education_domain", "education level outside ISCED 0-8 (titolo_studio=11)"),
-    ({"titolo_studio": None}, "education_present", "education level missing"),
+    ({"titolo_studio": "tre"}, "typed_values", "isced_level='tre' is not an integer"),
+    ({"data_nascita": "31/02/1990"}, "typed_values", "birth_date='31/02/1990' is not a date"),
     ({"condizione_occupazionale": "pensionato"}, "labour_status_domain", "labour-market status not in"),
     ({"data_uscita": "2024-01-15"}, "exit_not_before_entry", "exit date before entry date"),
     ({"data_nascita": "2025-01-01"}, "born_before_entry", "entry date not after birth date"),
@@ -59,9 +61,14 @@ DEFECTS = [
         "outside the programming",
     ),
     (
-        {"codice_fiscale": "RCCMNL13S18D969O", "data_nascita": "2013-11-18"},
+        {"codice_fiscale": "RCCMNL12S18D969N", "data_nascita": "1912-11-18"},
         "age_at_entry_range",
-        "outside 15-100",
+        "age at entry impossible (negative or over 110 years) (_age_at_entry=111)",
+    ),
+    (
+        {"codice_fiscale": "RCCMNL24S18D969U", "data_nascita": "2024-11-18"},
+        "age_at_entry_range",
+        "age at entry impossible (negative or over 110 years) (_age_at_entry=-1)",
     ),
 ]
 
@@ -94,6 +101,72 @@ def test_each_defect_is_quarantined_with_its_reason(
     assert "Rocca" not in json.dumps(entry)
 
 
+# Missing point 1.1 data: an incomplete participant lands (dbt flags it, Art. 17(5)).
+MISSING_CORE_DATA = [
+    {"sesso": None},
+    {"sesso": "  "},
+    {"data_nascita": None},
+    {"data_nascita": ""},
+    {"titolo_studio": None},
+    {"titolo_studio": ""},
+    {"condizione_occupazionale": None},
+    {"sesso": None, "data_nascita": None, "titolo_studio": None, "condizione_occupazionale": None},
+]
+
+
+@pytest.mark.parametrize(
+    "change", MISSING_CORE_DATA, ids=lambda c: "+".join(f"{k}={v!r}" for k, v in c.items())
+)
+def test_a_missing_core_datum_lands(tmp_path: Path, change: dict) -> None:
+    incomplete = GOOD | {"id_iscrizione": "INCOMPLETE", "codice_progetto": "P2"} | change
+    records = [GOOD | {"id_iscrizione": "OK"}, incomplete]
+    summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
+    assert (summary.received, summary.valid, summary.quarantined) == (2, 2, 0)
+    assert summary.failures_by_rule == {}  # no tax_code_consistent for a blank birth date or gender
+    landed = {
+        e["record_id"]: e["record"]
+        for e in map(json.loads, Path(summary.valid_path).read_text().splitlines())
+    }
+    canonical = {"sesso": "gender", "data_nascita": "birth_date", "titolo_studio": "isced_level"}
+    canonical |= {"condizione_occupazionale": "labour_status"}
+    for field in change:
+        assert landed["INCOMPLETE"][canonical[field]] is None
+
+
+def test_a_core_datum_key_missing_from_one_record_lands(tmp_path: Path) -> None:
+    incomplete = {k: v for k, v in GOOD.items() if k != "sesso"} | {"codice_progetto": "P2"}
+    records = [GOOD | {"id_iscrizione": "OK"}, incomplete]
+    summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
+    assert (summary.valid, summary.quarantined) == (2, 0)
+
+
+def _born(year: int) -> dict:
+    """GOOD's participant born on 18 Nov `year`, with a codice fiscale that says so."""
+    body = f"RCCMNL{year % 100:02d}S18D969"
+    return {"codice_fiscale": body + codicefiscale.calc_check_digit(body), "data_nascita": f"{year}-11-18"}
+
+
+# Entry on 2024-02-01: ages in whole years on the entry date.
+@pytest.mark.parametrize(("year", "age"), [(2023, 0), (2009, 14), (2006, 17), (2005, 18), (1913, 110)])
+def test_any_possible_age_lands_minors_included(tmp_path: Path, year: int, age: int) -> None:
+    records = [GOOD | {"id_iscrizione": "A"} | _born(year)]
+    summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
+    assert (summary.valid, summary.quarantined, summary.failures_by_rule) == (1, 0, {}), age
+
+
+@pytest.mark.parametrize(
+    ("year", "rules"),
+    [(1912, ["age_at_entry_range"]), (2024, ["age_at_entry_range", "born_before_entry"])],
+    ids=["111", "-1"],
+)
+def test_an_impossible_age_is_quarantined(tmp_path: Path, year: int, rules: list[str]) -> None:
+    records = [GOOD | {"id_iscrizione": "A"} | _born(year)]
+    summary = validate_batch(LENIENT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
+    [entry] = [json.loads(line) for line in Path(summary.quarantine_path).read_text().splitlines()]
+    assert entry["failed_rules"] == rules
+    assert "age at entry impossible (negative or over 110 years)" in entry["reason"]
+
+
 def test_valid_records_carry_a_person_key_and_no_identifiers(tmp_path: Path) -> None:
     summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, [GOOD]), KEY, AS_OF)
     [landed] = [json.loads(line) for line in Path(summary.valid_path).read_text().splitlines()]
@@ -105,7 +178,7 @@ def test_valid_records_carry_a_person_key_and_no_identifiers(tmp_path: Path) -> 
 
 def test_batch_over_the_bad_row_threshold_is_refused_whole(tmp_path: Path) -> None:
     records = [
-        GOOD | {"id_iscrizione": f"E{i}", "codice_progetto": f"P-{i}", "sesso": None if i < 3 else "M"}
+        GOOD | {"id_iscrizione": f"E{i}", "codice_progetto": f"P-{i}", "sesso": "Q" if i < 3 else "M"}
         for i in range(10)
     ]
     strict = replace(PILOT, max_bad_row_share=0.2)
@@ -121,7 +194,7 @@ def test_empty_batch_is_valid_and_empty(tmp_path: Path) -> None:
 
 def test_chunks_see_the_same_rules_as_one_batch(tmp_path: Path) -> None:
     records = [
-        GOOD | {"id_iscrizione": f"E{i}", "codice_progetto": f"P-{i}", "sesso": None if i % 7 == 0 else "M"}
+        GOOD | {"id_iscrizione": f"E{i}", "codice_progetto": f"P-{i}", "sesso": "Q" if i % 7 == 0 else "M"}
         for i in range(40)
     ]
     summary = validate_batch(
@@ -149,14 +222,40 @@ def test_failures_are_counted_per_rule(tmp_path: Path) -> None:
     assert summary.failures_by_rule == {"education_domain": 2}
 
 
-def test_a_duplicate_entry_is_quarantined_in_every_copy_across_chunks(tmp_path: Path) -> None:
-    # Same codice fiscale, operation and entry date under two enrolment ids, four chunks apart.
+def test_a_duplicate_entry_that_agrees_lands_in_every_copy_across_chunks(tmp_path: Path) -> None:
+    # Same codice fiscale, operation and entry date under two enrolment ids, four chunks apart,
+    # with the same point 1.1 data as the suite reads them (3 and " 3", "M" and " M "):
+    # one participation, which dbt merges (and flags as a duplicate).
     others = [GOOD | {"id_iscrizione": f"E{i}", "codice_progetto": f"P-{i}"} for i in range(18)]
     copy = GOOD | {"codice_progetto": "P-DUP", "data_uscita": None}
     records = [
         copy | {"id_iscrizione": "D1"},
         *others,
-        copy | {"id_iscrizione": "D2", "data_uscita": "2024-03-01"},
+        copy | {"id_iscrizione": "D2", "data_uscita": "2024-03-01", "titolo_studio": " 3", "sesso": " M "},
+    ]
+    summary = validate_batch(
+        PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF, chunk_size=5
+    )
+    assert (summary.received, summary.valid, summary.quarantined) == (20, 20, 0)
+    landed = [json.loads(line)["record_id"] for line in Path(summary.valid_path).read_text().splitlines()]
+    assert landed.count("D1") == landed.count("D2") == 1
+
+
+def test_an_incomplete_duplicate_entry_that_agrees_lands(tmp_path: Path) -> None:
+    copy = GOOD | {"sesso": None, "titolo_studio": ""}  # two blanks agree
+    records = [copy | {"id_iscrizione": "D1"}, copy | {"id_iscrizione": "D2", "titolo_studio": None}]
+    summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
+    assert (summary.valid, summary.quarantined) == (2, 0)
+
+
+def test_a_conflicting_duplicate_entry_is_quarantined_in_every_copy_across_chunks(tmp_path: Path) -> None:
+    # The two copies disagree on gender and education: nobody can tell which is right.
+    others = [GOOD | {"id_iscrizione": f"E{i}", "codice_progetto": f"P-{i}"} for i in range(18)]
+    copy = GOOD | {"codice_progetto": "P-DUP", "data_uscita": None}
+    records = [
+        copy | {"id_iscrizione": "D1"},
+        *others,
+        copy | {"id_iscrizione": "D2", "titolo_studio": 6, "sesso": "X"},
     ]
     summary = validate_batch(
         PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF, chunk_size=5
@@ -164,13 +263,33 @@ def test_a_duplicate_entry_is_quarantined_in_every_copy_across_chunks(tmp_path: 
     assert (summary.received, summary.valid, summary.quarantined) == (20, 18, 2)
     entries = [json.loads(line) for line in Path(summary.quarantine_path).read_text().splitlines()]
     assert [e["record_id"] for e in entries] == ["D1", "D2"]
-    for entry in entries:
-        assert entry["failed_rules"] == ["duplicate_entry"]
+    for entry, other in zip(entries, ("D2", "D1"), strict=True):
+        assert entry["failed_rules"] == ["duplicate_entry_conflict"]
         assert entry["reason"] == (
-            "the same person entered the same operation on the same date under more than one"
-            " enrolment id in this batch (operation_id='P-DUP', entry_date='2024-02-01': 2 enrolments)"
+            f"the same person entered the same operation on the same date as enrolment {other}"
+            " with different point 1.1 data (gender, education)"
         )
-    assert summary.failures_by_rule == {"duplicate_entry": 2}
+        assert "RCCMNL" not in json.dumps(entry)
+    assert summary.failures_by_rule == {"duplicate_entry_conflict": 2}
+
+
+def test_a_duplicate_entry_conflicting_on_a_blank_quarantines_every_copy(tmp_path: Path) -> None:
+    records = [
+        GOOD | {"id_iscrizione": "D1"},
+        GOOD | {"id_iscrizione": "D2", "data_nascita": None},
+        GOOD | {"id_iscrizione": "D3"},
+    ]
+    summary = validate_batch(LENIENT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
+    assert (summary.valid, summary.quarantined) == (0, 3)
+    reasons = {
+        e["record_id"]: e["reason"]
+        for e in map(json.loads, Path(summary.quarantine_path).read_text().splitlines())
+    }
+    assert reasons["D2"] == (
+        "the same person entered the same operation on the same date as enrolments D1, D3"
+        " with different point 1.1 data (birth date)"
+    )
+    assert "as enrolments D2, D3 with" in reasons["D1"]
 
 
 @pytest.mark.parametrize(

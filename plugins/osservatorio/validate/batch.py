@@ -18,13 +18,14 @@ from typing import IO, TYPE_CHECKING, Any
 import pandas as pd
 
 from osservatorio.contract import record_type as load_record_type
+from osservatorio.contract import table_schema
 from osservatorio.envelope import header_key, record_hash
 from osservatorio.errors import BatchRejected
 from osservatorio.privacy.pseudonymise import person_key
 from osservatorio.registry import known_comuni
 from osservatorio.validate.canonical import ROW, SHAPE_ERRORS, SOURCE, TYPE_ERRORS, from_envelopes
 from osservatorio.validate.derived import PROGRAMME_PERIOD, TAX_CODE_MISMATCH, add_derived_columns
-from osservatorio.validate.duplicate_entries import DUPLICATE_ENTRIES, duplicate_entry_counts, entry_counts
+from osservatorio.validate.duplicate_entries import ENTRY_CONFLICT, conflict_column, find_conflicts
 from osservatorio.validate.duplicate_entries import RECORD_TYPE as ENTRY_RECORD_TYPE
 from osservatorio.validate.json_values import json_value
 from osservatorio.validate.suite import ChunkMaximum, RowFailure, SuiteRunner
@@ -52,7 +53,11 @@ class ValidationSummary:
 
 def _structure_errors(envelopes: list[dict], source: EntitySource, required: list[str]) -> list[str]:
     """The pilot changed its format: a required field no record of the chunk carries at all, or a
-    field the registry neither maps nor ignores (named with the first record that has it)."""
+    field the registry neither maps nor ignores (named with the first record that has it).
+
+    `required` also holds the contract's `core_datum` fields (Annex I point 1.1): a record may
+    leave one blank (an incomplete participant lands), but a chunk where no record carries the
+    field at all is a pilot that stopped sending it."""
     present: set[str] = set()
     for envelope in envelopes:
         present.update(envelope["record"])
@@ -165,11 +170,9 @@ class _BatchWriter:
         return column.startswith("_") and column.endswith("_errors")
 
     def _reason(self, failure: RowFailure, values: dict[str, Any], sent: dict[str, Any]) -> str:
-        if failure.column == DUPLICATE_ENTRIES:
-            return (
-                f"{failure.reason} (operation_id={json_value(values['operation_id'])!r},"
-                f" entry_date={json_value(values['entry_date'])!r}: {values[DUPLICATE_ENTRIES]} enrolments)"
-            )
+        if failure.column == ENTRY_CONFLICT:
+            # names the other enrolment id(s) and the data that differ, never the codice fiscale
+            return values[ENTRY_CONFLICT]
         if (
             failure.column is None
             or failure.column in (*self.identifiers, TYPE_ERRORS, SHAPE_ERRORS, TAX_CODE_MISMATCH)
@@ -249,11 +252,11 @@ def _validate(
         "fresh_since": fresh_since(source, as_of),
     }
     failures_by_rule: Counter[str] = Counter()
-    required = [f.name for f in contract.fields if f.required]
-    repeated: dict[int, int] | None = None
+    core = [f["name"] for f in table_schema(entity)["fields"] if f.get("core_datum")]
+    required = [f.name for f in contract.fields if f.required] + core
+    conflicts: dict[tuple[int, str], str] | None = None
     if entity == ENTRY_RECORD_TYPE:
-        with extracted.open(encoding="utf-8") as lines:
-            repeated = duplicate_entry_counts(lines, source)
+        conflicts = find_conflicts(extracted, source, pilot.formats, chunk_size)
     with (
         extracted.open(encoding="utf-8") as lines,
         valid_path.open("w", encoding="utf-8") as good,
@@ -270,8 +273,10 @@ def _validate(
             progress.runner = runner = progress.runner or SuiteRunner(entity)
             frame = from_envelopes(envelopes, source, contract, pilot.formats, first_row=progress.received)
             add_derived_columns(frame, entity)
-            if repeated is not None:
-                frame[DUPLICATE_ENTRIES] = pd.array(entry_counts(envelopes, source, repeated), dtype="Int64")
+            if conflicts is not None:
+                frame[ENTRY_CONFLICT] = pd.Series(
+                    conflict_column(envelopes, source, conflicts), dtype="object"
+                )
             outcome = runner.run(frame, parameters)
             if outcome.batch_failures:
                 raise BatchRejected(
