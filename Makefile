@@ -82,3 +82,7 @@ SIZES ?= 100000
 bench-ingest: setup  ## benchmark extract/validate/land per channel: make bench-ingest SIZES=100000,1000000
 	@export OSSERVATORIO_WAREHOUSE_DB=osservatorio_bench AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE= && $(ENV) \
 	  scripts/postgres.sh start && python -m benchmarks.ingest --sizes $(SIZES)
+
+bench-dbt: setup  ## benchmark dbt build, from scratch and after 1% changed: make bench-dbt SIZES=100000,1000000
+	@export OSSERVATORIO_WAREHOUSE_DB=osservatorio_bench_dbt AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE= && $(ENV) \
+	  scripts/postgres.sh start && python -m benchmarks.dbt_build --sizes $(SIZES)

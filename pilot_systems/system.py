@@ -52,7 +52,8 @@ class LabelledRecord:
     """A record as the pilot serves or writes it, with its ground truth."""
 
     record: dict[str, object]  # the pilot's field names and values
-    defects: tuple[str, ...]  # defects injected into it ("duplicate": a repeat of the record before)
+    defects: tuple[str, ...]  # defects injected into it ("duplicate": a repeat of the record before;
+    # "conflicting_same_day" labels both the copy and the record it copies)
     canonical: Canonical  # the same record in canonical names and values (after the defects)
     updated_at: datetime
 
@@ -188,13 +189,13 @@ class PilotSystem:
 
     @staticmethod
     def _touch_candidate(gen: EntityGenerator, r: object) -> int | None:
-        """A base slot that is not part of a duplicate pair; enrolments still in are preferred."""
+        """A base slot that is not part of a duplicate or copy pair; enrolments still in are preferred."""
         if gen.count == 0:
             return None
         fallback = None
         for _ in range(30):
             slot = r.randrange(gen.count)  # type: ignore[attr-defined]
-            if gen.is_duplicate(slot) or gen.is_duplicate(slot + 1):
+            if gen.is_duplicate(slot) or gen.copy_kind(slot) is not None or gen.is_copied(slot):
                 continue
             fallback = slot
             if gen.entity != "participant_enrolments" or gen.record(slot).canonical["exit_date"] is None:

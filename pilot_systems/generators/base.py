@@ -74,10 +74,17 @@ class EntityGenerator(ABC):
 
     A slot whose defect is `duplicate` repeats the record of the slot before it (same id, same
     updated_at), so the record is served or written twice in one batch.
+
+    A slot whose defect is one of `copy_kinds` is another record made from the slot before it
+    (`build_copy`): its own id and updated_at, the same subject. It copies only a slot without any
+    defect of its own; otherwise it is an ordinary record without a defect. A copy kind listed in
+    `marks_original` labels the copied record too (both are refused: the ground truth says so).
     """
 
     entity: str
     defect_kinds: tuple[str, ...] = ()
+    copy_kinds: frozenset[str] = frozenset()
+    marks_original: frozenset[str] = frozenset()
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
@@ -122,22 +129,44 @@ class EntityGenerator(ABC):
             and self.chosen_defect(slot - 1) != DUPLICATE
         )
 
+    def copy_kind(self, slot: int) -> str | None:
+        """The copy kind of a slot that is a copy of the slot before it (see the class docstring)."""
+        if slot <= 0 or slot >= self.count:
+            return None
+        kind = self.chosen_defect(slot)
+        return kind if kind in self.copy_kinds and self.chosen_defect(slot - 1) is None else None
+
+    def is_copied(self, slot: int) -> bool:
+        """Whether the slot after this one is a duplicate or a copy made from it."""
+        return self.is_duplicate(slot + 1) or self.copy_kind(slot + 1) is not None
+
     def updated_at(self, slot: int) -> datetime:
         return self.raw_updated_at(slot - 1 if self.is_duplicate(slot) else slot)
+
+    def build_copy(self, slot: int, kind: str, original: Canonical) -> Canonical:
+        """The record of a copy slot made from the canonical record of the slot before it."""
+        raise NotImplementedError(kind)
 
     def record(self, slot: int) -> Draft:
         if self.is_duplicate(slot):
             original = self.record(slot - 1)
             return replace(original, defects=(DUPLICATE, *original.defects))
+        kind = self.copy_kind(slot)
+        if kind is not None:
+            return Draft(self.build_copy(slot, kind, self.build(slot - 1, None, None)), (kind,))
         defect = self.chosen_defect(slot)
-        defect = None if defect == DUPLICATE else defect
-        return Draft(self.build(slot, None, defect), (defect,) if defect else ())
+        defect = None if defect == DUPLICATE or defect in self.copy_kinds else defect
+        labels = (defect,) if defect else ()
+        copied_by = self.copy_kind(slot + 1)
+        if copied_by in self.marks_original:
+            labels = (*labels, copied_by)
+        return Draft(self.build(slot, None, defect), labels)
 
     def new_record(self, number: int, at: datetime) -> Draft:
-        """The `number`-th record appended after the base slots (never a duplicate)."""
+        """The `number`-th record appended after the base slots (never a duplicate or a copy)."""
         slot = self.count + number
         defect = self.chosen_defect(slot)
-        defect = None if defect == DUPLICATE else defect
+        defect = None if defect == DUPLICATE or defect in self.copy_kinds else defect
         return Draft(self.build(slot, at, defect), (defect,) if defect else ())
 
     def first_slot_after(self, key: tuple[datetime, int]) -> int:

@@ -3,7 +3,15 @@
 A record's last change is its exit (about 70% have left) or, while the participant is still in,
 its entry: dates are derived backwards from the slot's updated_at, so the clock stays monotone
 and every record is consistent with when it was last written. About 3% of enrolments are a
-re-entry of an earlier participant into the same operation.
+re-entry of an earlier participant into the same operation (25% of the latest tenth).
+
+Two defect kinds register a person twice: the enrolment of the slot before is repeated under the
+slot's own enrolment id, same person, operation and entry date. `same_day_duplicate` agrees on
+every Annex I point 1.1 datum (gender, birth date, education, labour status): one participation,
+the record lands; the second registration may still be open (no exit) or may differ on a point
+1.2 answer (the first registration's counts). `conflicting_same_day` disagrees on a point 1.1
+datum (labour status or education): both records are refused, so the record it copies is
+labelled too.
 """
 
 from __future__ import annotations
@@ -25,6 +33,10 @@ if TYPE_CHECKING:
 
 EXIT_SHARE = 0.70
 REENTRY_SHARE = 0.03
+# The latest tenth of enrolments re-enter more often, so that a cut-off some months back already
+# sees participants who have re-entered since (their re-entry must not count at that cut-off).
+LATE_REENTRY_SHARE = 0.25
+MISSING_KINDS = ("missing_gender", "missing_birth_date", "missing_education", "missing_labour_status")
 LABOUR_STATUSES = [("unemployed", 0.60), ("inactive", 0.22), ("employed", 0.13), ("self_employed", 0.05)]
 
 
@@ -41,11 +53,30 @@ class EnrolmentGenerator(EntityGenerator):
         "duplicate",
         "unknown_comune",
         "future_entry_date",
+        "same_day_duplicate",
+        "conflicting_same_day",
     )
+    copy_kinds = frozenset({"same_day_duplicate", "conflicting_same_day"})
+    marks_original = frozenset({"conflicting_same_day"})
 
     def __init__(self, sim: Simulation) -> None:
         super().__init__(sim)
         self.clock = LinearClock(sim, sim.size)
+        self.missing_kinds = [k for k in MISSING_KINDS if k in self.enabled_defects]
+
+    def chosen_defect(self, slot: int) -> str | None:
+        """Besides the usual draw, re-entries often lack a point 1.1 datum (twice the defect rate):
+        the participation keeps the first enrolment's data and takes the re-entry's exit."""
+        defect = super().chosen_defect(slot)
+        if (
+            defect is None
+            and self.missing_kinds
+            and self._reentry_candidate(slot) is not None
+            and unit(self.sim.seed, self.sim.pilot, "reentry-incomplete", slot) < 2 * self.sim.defect_rate
+        ):
+            pick = unit(self.sim.seed, self.sim.pilot, "reentry-missing", slot)
+            return self.missing_kinds[int(pick * len(self.missing_kinds))]
+        return defect
 
     @property
     def count(self) -> int:
@@ -75,18 +106,20 @@ class EnrolmentGenerator(EntityGenerator):
         return entry, exit_
 
     def _reentry_candidate(self, slot: int) -> int | None:
-        if (
-            slot <= 50
-            or slot >= self.count
-            or unit(self.sim.seed, self.sim.pilot, "reentry", slot) >= REENTRY_SHARE
-        ):
+        share = LATE_REENTRY_SHARE if slot >= 0.9 * self.count else REENTRY_SHARE
+        if slot <= 50 or slot >= self.count or unit(self.sim.seed, self.sim.pilot, "reentry", slot) >= share:
             return None
         return int(unit(self.sim.seed, self.sim.pilot, "reentry-of", slot) * slot)
 
     def person_no(self, slot: int) -> int:
         """The slot that holds the person's first enrolment (itself, unless this is a re-entry)."""
         earlier = self._reentry_candidate(slot)
-        if earlier is None or self.is_duplicate(earlier) or self._reentry_candidate(earlier) is not None:
+        if (
+            earlier is None
+            or self.is_duplicate(earlier)
+            or self.copy_kind(earlier) is not None
+            or self._reentry_candidate(earlier) is not None
+        ):
             return slot
         first_exit = self.dates(earlier)[1]
         return earlier if first_exit is not None and first_exit < self.dates(slot)[0] else slot
@@ -102,7 +135,10 @@ class EnrolmentGenerator(EntityGenerator):
         operation = self.operation_of(person_no)
         r = rng(self.sim.seed, self.sim.pilot, "enrolment", slot)
         age = (entry - who["birth_date"]).days // 365  # type: ignore[operator]
-        status = "inactive" if age < 18 and r.random() < 0.7 else weighted(r, LABOUR_STATUSES)
+        if age < 16:  # compulsory schooling: not in the labour force
+            status = "inactive"
+        else:
+            status = "inactive" if age < 18 and r.random() < 0.7 else weighted(r, LABOUR_STATUSES)
         months = None
         if status == "unemployed":  # long-term: > 6 months under 25, > 12 from 25
             months = weighted(
@@ -122,6 +158,29 @@ class EnrolmentGenerator(EntityGenerator):
         }
         if defect:
             INJECT[defect](record, r, self.sim.today)
+        return record
+
+    def build_copy(self, slot: int, kind: str, original: Canonical) -> Canonical:
+        """The person registered again in the same operation on the same entry date."""
+        r = rng(self.sim.seed, self.sim.pilot, "copy", slot)
+        record = {
+            **original,
+            "enrolment_id": self.enrolment_id(slot),
+            "source_updated_at": self.raw_updated_at(slot),
+        }
+        if kind == "same_day_duplicate":
+            if record["exit_date"] is not None and r.random() < 0.4:  # the second registration is still open
+                record["exit_date"] = None
+            if r.random() < 0.5:  # a point 1.2 answer that differs (allowed: not point 1.1)
+                record["disability"] = "unknown" if original["disability"] == "yes" else "yes"
+        elif r.random() < 0.7 or original["labour_status"] is None:
+            statuses = [s for s, _ in LABOUR_STATUSES if s != original["labour_status"]]
+            record["labour_status"] = r.choice(statuses)
+            record["unemployment_months"] = (
+                r.randint(0, 40) if record["labour_status"] == "unemployed" else None
+            )
+        else:
+            record["isced_level"] = r.choice([n for n in range(9) if n != original["isced_level"]])
         return record
 
     def touch(self, record: Canonical, at: datetime) -> Canonical:

@@ -2,7 +2,10 @@
 
 Slots 0..size-1 are one event per enrolment slot (mostly on or after the exit: within the
 28-day window, its edges, later; some before the exit; some for participants still in); slots
-from `size` on are six-month follow-up survey answers, one for every third enrolment slot.
+from `size` on are six-month follow-up survey answers, one for every third enrolment slot; the
+last size/40 slots are a second labour-market event on the same day as an upon-leaving one of
+the same enrolment, of the rival kind (job searching beside employment, or the reverse), so that
+the tie rule of EECR01 / EECR04 (employment wins) has cases.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import calendar
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from pilot_systems.generators.base import EntityGenerator, LinearClock, rng, weighted
+from pilot_systems.generators.base import EntityGenerator, LinearClock, rng, unit, weighted
 
 if TYPE_CHECKING:
     import random
@@ -32,6 +35,9 @@ FOLLOW_UP_TYPES = [
     ("job_searching", 0.35),
     ("education_training", 0.13),
 ]
+EMPLOYMENT_TYPES = [("employment", 0.8), ("self_employment", 0.2)]
+EMPLOYMENT = {"employment", "self_employment"}
+LABOUR_MARKET = EMPLOYMENT | {"job_searching"}
 DURING_TYPES = [("education_training", 0.4), ("qualification", 0.3), ("job_searching", 0.3)]
 
 
@@ -58,8 +64,31 @@ class ResultEventGenerator(EntityGenerator):
         self.clock = LinearClock(sim, self.count)
 
     @property
-    def count(self) -> int:
+    def first_tie_slot(self) -> int:
         return self.sim.size + self.sim.size // 3
+
+    @property
+    def count(self) -> int:
+        return self.first_tie_slot + self.sim.size // 40
+
+    def _tied_with(self, slot: int) -> Canonical | None:
+        """A clean upon-leaving labour-market event of the first block for a tie slot to match."""
+        size = self.sim.size
+        start = int(unit(self.sim.seed, self.sim.pilot, "tie", slot) * size)
+        for k in range(60):
+            draft = self.record((start + 7 * k) % size)
+            event = draft.canonical
+            if draft.defects or event["event_type"] not in LABOUR_MARKET:
+                continue
+            exit_ = self.enrolments.record((start + 7 * k) % size).canonical["exit_date"]
+            day = event["event_date"]
+            if (
+                isinstance(exit_, date)
+                and isinstance(day, date)
+                and exit_ <= day <= exit_ + timedelta(days=28)
+            ):
+                return event
+        return None
 
     def raw_updated_at(self, slot: int) -> datetime:
         return self.clock.at(slot)
@@ -69,6 +98,8 @@ class ResultEventGenerator(EntityGenerator):
         size = self.sim.size
         if slot < size:
             return slot, False
+        if slot >= self.first_tie_slot:  # a tie slot without a match: an ordinary event
+            return (slot - self.first_tie_slot) * 40 % size, False
         first = min((slot - size) * 3, size - 1)
         for candidate in range(first, min(first + 3, size)):
             if self.enrolments.dates(candidate)[1] is not None:
@@ -78,9 +109,14 @@ class ResultEventGenerator(EntityGenerator):
     def build(self, slot: int, at: datetime | None, defect: str | None) -> Canonical:
         r = rng(self.sim.seed, self.sim.pilot, "event", slot)
         today = self.sim.today
+        tied = self._tied_with(slot) if at is None and slot >= self.first_tie_slot else None
         if at is not None:  # appended: a fresh observation about an existing enrolment
             enrolment = self.enrolments.record(r.randrange(self.sim.size)).canonical
             kind, day, follow_up = weighted(r, UPON_LEAVING_TYPES), at.date(), False
+        elif tied is not None:  # the rival kind on the same day, for the same enrolment
+            enrolment = {"enrolment_id": tied["enrolment_id"]}
+            rival = "job_searching" if tied["event_type"] in EMPLOYMENT else weighted(r, EMPLOYMENT_TYPES)
+            kind, day, follow_up = rival, tied["event_date"], False
         else:
             enrolment_slot, follow_up = self._enrolment_slot(slot)
             enrolment = self.enrolments.record(enrolment_slot).canonical

@@ -1,7 +1,9 @@
 """Entities supported by operations: SMEs, cooperatives, social enterprises, public administrations.
 
 About 6% of support records are for an entity supported before (often by the same operation,
-which counts once per operation: EECO18/EECO19).
+which counts once per operation: EECO18/EECO19). Every system has some for sure: slots 11 and 12
+support again an entity of the first ten, in the same operation; and entities 1 and 8 are public
+administrations (besides those the weights give), so that EECO18 is never empty by chance.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ class SupportedEntityGenerator(EntityGenerator):
         "missing_entity_type",
     )
     REPEAT_SHARE = 0.06
+    SURE_REPEATS = (11, 12)  # slots that support again an entity of the first ten, same operation
+    SURE_PUBLIC = 7  # entity numbers 1, 8, 15, ... are public administrations
 
     def __init__(self, sim: Simulation) -> None:
         super().__init__(sim)
@@ -81,6 +85,10 @@ class SupportedEntityGenerator(EntityGenerator):
         return self.clock.at(slot)
 
     def entity_no(self, slot: int) -> int:
+        if slot in self.SURE_REPEATS and slot < self.count:  # an entity of the first ten without defect
+            start = int(unit(self.sim.seed, self.sim.pilot, "repeat-of", slot) * 10)
+            candidates = [(start + k) % 10 for k in range(10)]
+            return next((n for n in candidates if self.chosen_defect(n) is None), start)
         if slot > 10 and unit(self.sim.seed, self.sim.pilot, "repeat", slot) < self.REPEAT_SHARE:
             return int(unit(self.sim.seed, self.sim.pilot, "repeat-of", slot) * 10)  # one of the first ten
         return slot
@@ -88,6 +96,8 @@ class SupportedEntityGenerator(EntityGenerator):
     def organisation(self, entity_no: int) -> Canonical:
         r = rng(self.sim.seed, self.sim.pilot, "organisation", entity_no)
         kind = str(weighted(r, ENTITY_TYPES))
+        if entity_no % self.SURE_PUBLIC == 1:
+            kind = "public_administration"
         comuni = TERRITORIES[self.sim.pilot]
         comune = r.choice(comuni)
         word, word2 = r.sample(WORDS, 2)
@@ -109,11 +119,9 @@ class SupportedEntityGenerator(EntityGenerator):
         r = rng(self.sim.seed, self.sim.pilot, "support", slot)
         entity_no = self.entity_no(slot) if at is None else slot
         ops = self.sim.operations
+        same_op = r.random() < 0.6 or (at is None and slot in self.SURE_REPEATS)
         op = ops[
-            int(
-                unit(self.sim.seed, self.sim.pilot, "support-op", entity_no if r.random() < 0.6 else slot)
-                * len(ops)
-            )
+            int(unit(self.sim.seed, self.sim.pilot, "support-op", entity_no if same_op else slot) * len(ops))
         ]
         day = (at or self.raw_updated_at(slot)).date() - timedelta(days=r.randint(0, 30))
         record: Canonical = {

@@ -6,75 +6,44 @@ injected-defect labels (pilot_systems.system.PilotSystem), never from what the p
 from __future__ import annotations
 
 import csv
-import re
 from collections import Counter
 from datetime import date
 
-import psycopg
 import pytest
 
 from osservatorio.land.warehouse import RECORD_TYPES
-from pilot_systems.system import PilotSystem, record_hash
-from tests.conftest import FILE_PILOTS, SIM_DEFECT_RATE, SIM_SEED, SIM_SIZE, SIM_TODAY, TEST_STATE, TestEnv
+from pilot_systems.system import record_hash
+from tests.conftest import FILE_PILOTS, TEST_STATE, TestEnv
+from tests.e2e.conftest import PILOTS, query, run_dag, system
+from tests.e2e.expected_indicators import expected_indicators, lands
 
 pytestmark = pytest.mark.e2e
-PILOTS = ("tdz_corviale", "tdz_tor_bella_monaca", "cmrc_col", "cal_adda_martesana", "zot_pratico")
-LOGICAL_DATE = SIM_TODAY  # the data interval ends on the systems' "today"
-CUTOFF = date(2026, 10, 31)  # the last Art. 42 cut-off on or before it
-# Defects that validation does not refuse: exact copies land once; events of an unknown enrolment
-# land and are left out by dbt (they match no participation).
-NOT_REFUSED = {"duplicate", "orphan_enrolment"}
-
-
-def system(pilot: str) -> PilotSystem:
-    return PilotSystem(
-        pilot, size=SIM_SIZE, seed=SIM_SEED, defect_rate=SIM_DEFECT_RATE, today=date.fromisoformat(SIM_TODAY)
-    )
+CUTOFF = date(2026, 10, 31)  # the last Art. 42 cut-off on or before the systems' "today"
 
 
 def is_clean(defects: tuple[str, ...]) -> bool:
-    return set(defects) <= NOT_REFUSED
+    """Whether a record lands: exact copies land once, incomplete point 1.1 data land flagged,
+    an agreeing same-day registration lands, events of an unknown enrolment land (and match
+    nothing); any other defect quarantines the record (a conflicting same-day pair: both)."""
+    return lands(defects)
 
 
 def expected_eeco01(pilot: str) -> Counter[tuple[str, str]]:
-    """Participants per (action, gender): distinct person and operation among records that pass."""
-    sim = system(pilot)
-    actions = {r.canonical["operation_id"]: r.canonical["action"] for r in sim.records("operations")}
-    genders: dict[tuple[str, str], str] = {}
-    for rec in sim.records("participant_enrolments"):
-        c = rec.canonical
-        if is_clean(rec.defects) and c["entry_date"] <= CUTOFF:
-            genders[(str(c["tax_code"]), str(c["operation_id"]))] = str(c["gender"])
-    return Counter((actions[op], gender) for (_, op), gender in genders.items())
-
-
-def run_dag(test_env: TestEnv, dag_id: str) -> None:
-    result = test_env.run("airflow", "dags", "test", dag_id, LOGICAL_DATE, timeout=900)
-    log = result.stdout + result.stderr
-    assert re.search(rf"DagRun Finished: dag_id={dag_id},.*state=success", log), log[-6000:]
-
-
-def query(test_env: TestEnv, sql: str, *params: object) -> list[tuple]:
-    with psycopg.connect(test_env.warehouse_uri) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-@pytest.fixture(scope="module")
-def pipeline_ran(test_env: TestEnv, pilot_systems: str) -> None:
-    for pilot in PILOTS:
-        run_dag(test_env, f"ingest_{pilot}")
-    run_dag(test_env, "build_esf_indicators")
+    """Participants per (action, gender): distinct person and operation among records that land,
+    with complete point 1.1 data on their first enrolment, whose gender they take."""
+    counts = expected_indicators(system(pilot), CUTOFF)
+    return Counter({(action, gender): n for (code, action, gender), n in counts.items() if code == "EECO01"})
 
 
 def mart_eeco01(test_env: TestEnv, pilot: str) -> Counter[tuple[str, str]]:
     rows = query(
         test_env,
-        "SELECT action_code, gender, indicator_value FROM marts.esf_indicators"
-        " WHERE indicator_code = 'EECO01' AND pilot_id = %s AND cutoff_date = %s",
+        "SELECT action_code, gender, sum(indicator_value) FROM marts.esf_indicators"
+        " WHERE indicator_code = 'EECO01' AND pilot_id = %s AND cutoff_date = %s GROUP BY 1, 2",
         pilot,
         CUTOFF,
-    )
-    return Counter({(action, gender): value for action, gender, value in rows})
+    )  # summed over the funds and the other descriptive columns
+    return Counter({(action, gender): int(value) for action, gender, value in rows})
 
 
 @pytest.mark.parametrize("pilot", PILOTS)
@@ -83,7 +52,7 @@ def test_eeco01_equals_the_count_from_the_source(test_env: TestEnv, pipeline_ran
     assert sum(expected.values()) > 100  # real numbers, not an empty mart
     mart = mart_eeco01(test_env, pilot)
     assert +mart == +expected
-    assert all(gender in ("F", "M", "non-binary") for _, gender in mart)
+    assert all(gender in ("F", "M", "non-binary") for _, gender in +mart)
 
 
 @pytest.mark.parametrize("entity", RECORD_TYPES)
@@ -150,11 +119,13 @@ def test_dropped_files_are_archived_and_in_the_ledger(test_env: TestEnv, pipelin
 def test_extract_file_holds_the_mart_values(test_env: TestEnv, pipeline_ran: None) -> None:
     extract = TEST_STATE / "extracts" / f"EECO01_by_gender_{CUTOFF:%Y%m%d}.csv"
     with extract.open(encoding="utf-8") as handle:
-        rows = {(r["action_code"], r["gender"]): int(r["indicator_value"]) for r in csv.DictReader(handle)}
+        rows = Counter()
+        for r in csv.DictReader(handle):
+            rows[(r["action_code"], r["gender"])] += int(r["indicator_value"])
     total = Counter()
     for pilot in PILOTS:
         total.update(mart_eeco01(test_env, pilot))
-    assert rows == dict(total)
+    assert +rows == +total
 
 
 def test_rerunning_the_same_interval_changes_nothing(test_env: TestEnv, pipeline_ran: None) -> None:
@@ -188,3 +159,47 @@ def test_rerunning_the_same_interval_changes_nothing(test_env: TestEnv, pipeline
     rerun = ("cal_adda_martesana", "tdz_corviale", "zot_pratico")
     assert superseded == [(pilot, len(RECORD_TYPES)) for pilot in rerun]
     assert {pilot: mart_eeco01(test_env, pilot) for pilot in PILOTS} == marts_before
+
+
+def same_day_pairs(pilot: str, kind: str) -> list[tuple[str, str]]:
+    """(first registration, second registration) enrolment ids of one kind of same-day copy."""
+    sim = system(pilot)
+    gen = sim.generators["participant_enrolments"]
+    records = list(sim.records("participant_enrolments"))  # nothing touched: record n is slot n
+    return [
+        (str(records[slot - 1].canonical["enrolment_id"]), str(records[slot].canonical["enrolment_id"]))
+        for slot in range(1, len(records))
+        if gen.copy_kind(slot) == kind
+    ]
+
+
+def test_conflicting_same_day_registrations_are_both_quarantined_naming_each_other(
+    test_env: TestEnv, pipeline_ran: None
+) -> None:
+    pairs = {pilot: same_day_pairs(pilot, "conflicting_same_day") for pilot in PILOTS}
+    assert sum(map(len, pairs.values())) >= 5  # the test systems have some
+    for pilot, pilot_pairs in pairs.items():
+        reasons = dict(
+            query(
+                test_env,
+                "SELECT source_record_id, string_agg(reason, ' | ') FROM raw.quarantine"
+                " WHERE pilot_id = %s AND entity = 'participant_enrolments' GROUP BY 1",
+                pilot,
+            )
+        )
+        for first, second in pilot_pairs:
+            assert second in reasons.get(first, ""), (pilot, first, reasons.get(first))
+            assert first in reasons.get(second, ""), (pilot, second, reasons.get(second))
+
+
+def test_agreeing_same_day_registrations_both_land(test_env: TestEnv, pipeline_ran: None) -> None:
+    pairs = {pilot: same_day_pairs(pilot, "same_day_duplicate") for pilot in PILOTS}
+    assert sum(map(len, pairs.values())) >= 3
+    for pilot, pilot_pairs in pairs.items():
+        landed = {
+            r[0]
+            for r in query(
+                test_env, "SELECT source_record_id FROM raw.participant_enrolments WHERE pilot_id = %s", pilot
+            )
+        }
+        assert {i for pair in pilot_pairs for i in pair} <= landed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import tracemalloc
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from stdnum.it import codicefiscale, iva
@@ -17,6 +17,10 @@ from pilot_systems.territories import TERRITORIES
 from pilot_systems.vocabularies import ENTITIES, VOCABULARIES
 
 PILOTS = list(VOCABULARIES)
+
+
+def whole_years(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def clean(pilot: str, size: int = 3000) -> list[dict[str, object]]:
@@ -66,9 +70,12 @@ def test_clean_enrolments_are_realistic(pilot: str) -> None:
     first_entries: dict[object, date] = {}
     for r in records:  # age counts at the first entry (re-entries come later)
         first_entries[r["tax_code"]] = min(first_entries.get(r["tax_code"], date.max), r["entry_date"])  # type: ignore[type-var]
-    ages = [(first_entries[r["tax_code"]] - r["birth_date"]).days / 365.25 for r in records]  # type: ignore[operator]
-    assert min(ages) >= (30 if pilot == "zot_pratico" else 16)
+    ages = [whole_years(r["birth_date"], first_entries[r["tax_code"]]) for r in records]  # type: ignore[arg-type]
+    assert min(ages) >= (30 if pilot == "zot_pratico" else 13)
     assert max(ages) < 71
+    if pilot != "zot_pratico":  # a few children, some under 15 (ZOT serves residents aged 30+)
+        assert 0.025 < sum(a < 18 for a in ages) / len(ages) < 0.06
+        assert 0.002 < sum(a < 15 for a in ages) / len(ages) < 0.015
     statuses = Counter(r["labour_status"] for r in records)
     assert 0.5 < statuses["unemployed"] / len(records) < 0.7
     assert {"inactive", "employed", "self_employed"} <= set(statuses)
@@ -180,3 +187,133 @@ def test_today_moves_the_timeline() -> None:
     assert max(r.canonical["entry_date"] for r in system.records("participant_enrolments")) <= date(
         2025, 6, 30
     )  # type: ignore[type-var]
+
+
+POINT_1_1 = ("gender", "birth_date", "isced_level", "labour_status")
+MISSING = {"missing_gender", "missing_birth_date", "missing_education", "missing_labour_status"}
+
+
+def test_same_day_registrations_repeat_the_entry_under_another_id() -> None:
+    kinds = ["same_day_duplicate", "conflicting_same_day"]
+    system = PilotSystem("cmrc_col", size=3000, seed=4, defect_rate=0.2, defects=kinds)
+    gen = system.generators["participant_enrolments"]
+    records = list(system.records("participant_enrolments"))  # no touches: record n is slot n
+    seen: Counter[str] = Counter()
+    for slot, (previous, rec) in enumerate(itertools.pairwise(records), start=1):
+        kind = gen.copy_kind(slot)
+        if kind is None:
+            assert "same_day_duplicate" not in rec.defects
+            continue
+        seen[kind] += 1
+        assert rec.defects == (kind,)
+        a, b = previous.canonical, rec.canonical
+        assert a["enrolment_id"] < b["enrolment_id"]  # the record it copies has the smaller id
+        same_entry = ("tax_code", "operation_id", "entry_date")
+        assert [a[f] for f in same_entry] == [b[f] for f in same_entry]
+        assert all(a[f] is not None for f in POINT_1_1)
+        agree = all(a[f] == b[f] for f in POINT_1_1)
+        if kind == "same_day_duplicate":
+            assert agree
+            assert previous.defects == ()  # the first registration stands
+        else:
+            assert not agree
+            assert previous.defects == ("conflicting_same_day",)  # refused too: labelled too
+    assert seen["same_day_duplicate"] > 20
+    assert seen["conflicting_same_day"] > 20
+    labelled = Counter(label for r in records for label in r.defects)
+    assert labelled["conflicting_same_day"] == 2 * seen["conflicting_same_day"]
+    assert labelled["same_day_duplicate"] == seen["same_day_duplicate"]
+    # some second registrations are still open while the first has left
+    assert any(
+        gen.copy_kind(slot) == "same_day_duplicate"
+        and records[slot].canonical["exit_date"] is None
+        and records[slot - 1].canonical["exit_date"] is not None
+        for slot in range(1, len(records))
+    )
+
+
+def test_copies_are_deterministic_and_never_touched() -> None:
+    a = PilotSystem("zot_pratico", 2000, 3, 0.2)
+    b = PilotSystem("zot_pratico", 2000, 3, 0.2)
+    assert [r.canonical for r in a.records("participant_enrolments")] == [
+        r.canonical for r in b.records("participant_enrolments")
+    ]
+    gen = a.generators["participant_enrolments"]
+    touched = a.touch("participant_enrolments", 200)
+    slots = {int(i.rsplit("-", 1)[1]) for i in touched}
+    assert not any(gen.copy_kind(s) or gen.is_copied(s) for s in slots)
+
+
+@pytest.mark.parametrize("pilot", PILOTS)
+def test_the_test_systems_exercise_every_counting_rule(pilot: str) -> None:
+    """The systems the end-to-end tests run against (size 300, seed 7, 10% defects)."""
+    system = PilotSystem(pilot, size=300, seed=7, defect_rate=0.1, today=DEFAULT_TODAY)
+    enrolments = [r for r in system.records("participant_enrolments") if not r.defects]
+    ages = [whole_years(r.canonical["birth_date"], r.canonical["entry_date"]) for r in enrolments]  # type: ignore[arg-type]
+    if pilot == "zot_pratico":
+        assert min(ages) >= 30
+        small = {"001228", "001243", "001302"}  # Rosta, San Gillio, Villarbasse
+        assert sum(r.canonical["residence_comune"] in small for r in enrolments) > 10
+    else:
+        assert any(a < 15 for a in ages)
+        assert any(15 <= a < 18 for a in ages)
+    if pilot == "cmrc_col":
+        homeless_ops = {o.code for o in OPERATIONS[pilot] if o.target_group == "homeless"}
+        assert sum(r.canonical["operation_id"] in homeless_ops for r in enrolments) > 20
+    events = [r.canonical for r in system.records("result_events") if not r.defects]
+    kinds = {"employment", "self_employment", "job_searching", "education_training", "qualification"}
+    assert {e["event_type"] for e in events} == kinds
+    assert {e["event_type"] for e in events if e["from_follow_up"]} >= kinds - {"qualification"}
+    entities = [r.canonical for r in system.records("supported_entities") if not r.defects]
+    assert "public_administration" in {e["entity_type"] for e in entities}
+    assert {"micro_enterprise", "cooperative"} & {e["entity_type"] for e in entities}
+    supports = Counter((e["operation_id"], e["entity_vat_number"]) for e in entities)
+    assert max(supports.values()) > 1  # an entity supported twice by the same operation
+
+
+def test_some_labour_market_events_tie_on_the_same_day() -> None:
+    """Job searching and employment of one enrolment on one day: EECR01 / EECR04 need the tie."""
+    system = PilotSystem("cmrc_col", size=2000, seed=2, defect_rate=0)
+    enrolments = {r.canonical["enrolment_id"]: r.canonical for r in system.records("participant_enrolments")}
+    kinds: dict[tuple[object, object], set[object]] = {}
+    for rec in system.records("result_events"):
+        event = rec.canonical
+        kinds.setdefault((event["enrolment_id"], event["event_date"]), set()).add(event["event_type"])
+    ties = [
+        (enrolment_id, day)
+        for (enrolment_id, day), types in kinds.items()
+        if "job_searching" in types and types & {"employment", "self_employment"}
+    ]
+    assert len(ties) > 2000 // 50  # one per 40 enrolments, two may pick the same event
+    for enrolment_id, day in ties:  # within the upon-leaving window of the enrolment's exit
+        exit_ = enrolments[enrolment_id]["exit_date"]
+        assert exit_ is not None
+        assert 0 <= (day - exit_).days <= 28  # type: ignore[operator]
+
+
+def test_some_enter_on_their_birthday_or_the_day_before() -> None:
+    records = clean("cmrc_col", 2000)
+    first = {}
+    for r in records:
+        first.setdefault(r["tax_code"], r)
+    on_day = before = 0
+    for r in first.values():
+        birth, entry = r["birth_date"], r["entry_date"]
+        on_day += (birth.month, birth.day) == (entry.month, entry.day)  # type: ignore[union-attr]
+        after = entry + timedelta(days=1)  # type: ignore[operator]
+        before += (birth.month, birth.day) == (after.month, after.day)  # type: ignore[union-attr]
+    assert on_day > 10
+    assert before > 10
+
+
+def test_re_entries_often_lack_a_point_1_1_datum() -> None:
+    system = PilotSystem("zot_pratico", size=3000, seed=6, defect_rate=0.1)
+    records = [r for r in system.records("participant_enrolments") if not set(r.defects) - MISSING]
+    seen: dict[tuple[object, object], list] = {}
+    for r in sorted(records, key=lambda r: (r.canonical["entry_date"], r.canonical["enrolment_id"])):  # type: ignore[arg-type, return-value]
+        seen.setdefault((r.canonical["tax_code"], r.canonical["operation_id"]), []).append(r)
+    reentries = [rec for group in seen.values() for rec in group[1:] if not group[0].defects]
+    incomplete = [rec for rec in reentries if rec.defects]
+    assert len(reentries) > 50
+    assert 0.1 < len(incomplete) / len(reentries) < 0.4
+    assert all(any(rec.canonical[f] is None for f in POINT_1_1) for rec in incomplete)
