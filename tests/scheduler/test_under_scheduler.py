@@ -52,8 +52,8 @@ def query(stack: AirflowStack, sql: str, *params: object) -> list[tuple]:
 def mart_eeco01(stack: AirflowStack, pilot: str) -> Counter[tuple[str, str]]:
     rows = query(
         stack,
-        "SELECT action_code, gender, indicator_value FROM marts.esf_indicators"
-        " WHERE indicator_code = 'EECO01' AND pilot_id = %s AND cutoff_date = %s",
+        "SELECT action_code, gender, sum(indicator_value) FROM marts.esf_indicators"  # over funds
+        " WHERE indicator_code = 'EECO01' AND pilot_id = %s AND cutoff_date = %s GROUP BY 1, 2",
         pilot,
         CUTOFF,
     )
