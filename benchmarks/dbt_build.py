@@ -4,12 +4,13 @@
 
 For every size N, in its own database (osservatorio_bench_dbt, emptied and migrated each time):
 
-1. the simulated REST pilots (pilot_systems.rest_api, a process of its own) serve N participant
+1. the simulated REST pilots (pilot_systems.rest_api, one process per pilot) serve N participant
    enrolments spread over --pilots, with the other record types in the simulators' proportions
    (re-entries, result events, follow-ups, supported entities, defects); every record type of
    every pilot is extracted, validated and landed by `osservatorio.pipeline.ingest_batch`, as
-   the ingestion DAG's tasks do, for the data interval that ends on the systems' "today"
-   (landing time is reported, not part of the dbt figures);
+   the ingestion DAG's tasks do, --jobs batches at a time, for the data interval that ends on
+   the systems' "today"; the raw tables are then ANALYZEd, as autovacuum would (landing time is
+   reported, not part of the dbt figures);
 2. `dbt build` runs on it: wall time, dbt's own elapsed time and the slowest models
    (target/run_results.json);
 3. each pilot changes 1% of its enrolments the way a pilot does (`PilotSystem.touch`: a
@@ -17,7 +18,8 @@ For every size N, in its own database (osservatorio_bench_dbt, emptied and migra
    the next day's interval is ingested incrementally (the REST watermark) by the same code;
 4. `dbt build` runs again (same figures).
 
-The indicators are checked to be real (EECO01 at the last cut-off, rows of the marts). Prints a
+The indicators are checked to be real (EECO01 at the last cut-off, rows of the marts; note that
+marts.esf_indicators is a dense grid of cells, its row count does not grow with N). Prints a
 table and writes JSON to $OSSERVATORIO_STATE_DIR/bench/dbt_build_<timestamp>.json. The load
 average is recorded beside every figure: on a shared machine, read the figures with it.
 Not part of `make test`: at 1M participations it takes tens of minutes.
