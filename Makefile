@@ -5,6 +5,9 @@ ENV := . scripts/env.sh &&
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
+# Two pytest-xdist workers, one per core: one process keeps a single core busy (Airflow, dbt and
+# PostgreSQL run one at a time). Tests sharing a set-up stay on one worker (tests/conftest.py).
+PYTEST_WORKERS ?= 2
 
 .PHONY: help setup install postgres migrate stop airflow-init dbt-parse pilots pilots-stop demo ui data-docs dbt-docs test lint lock clean bench-ingest bench-dbt backfill
 
@@ -69,7 +72,7 @@ lint: install  ## ruff and sqlfluff
 	@$(ENV) ruff check . && ruff format --check . && sqlfluff lint dbt_project/models dbt_project/tests
 
 test: setup lint  ## lint, then the whole test suite (unit, integration, dbt, DAG end to end)
-	@$(ENV) pytest $(PYTEST_ARGS)
+	@$(ENV) pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lock: install  ## regenerate constraints.txt from the working venv
 	@{ head -n 2 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.tmp && mv constraints.tmp constraints.txt

@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[1]
 # OSSERVATORIO_TEST_SLOT lets two test sessions share the cluster without sharing databases or
-# state (e.g. a developer running one test file while the whole suite runs).
-TEST_SLOT = os.environ.get("OSSERVATORIO_TEST_SLOT", "")
+# state (e.g. a developer running one test file while the whole suite runs). Each pytest-xdist
+# worker (`make test` runs two, one per core) is a slot of its own too.
+_SLOT_PARTS = (os.environ.get("OSSERVATORIO_TEST_SLOT", ""), os.environ.get("PYTEST_XDIST_WORKER", ""))
+TEST_SLOT = "_".join(part for part in _SLOT_PARTS if part)
 TEST_STATE = REPO / ".local" / f"test{TEST_SLOT and '_' + TEST_SLOT}"
 
 # The simulated pilots the end-to-end tests run against: small, with many defects, "today" fixed.
@@ -30,6 +32,38 @@ SIM_DEFECT_RATE = 0.1
 SIM_TODAY = "2026-11-20"
 SIM_TOKEN = "local-test-pilot-token"
 FILE_PILOTS = {"cal_adda_martesana": "utf-8-sig", "zot_pratico": "cp1252"}  # CSV encoding (XLSX: unused)
+
+
+def dbt_target(name: str) -> str:
+    """A dbt --target-path of this slot's own: two slots building at once must not share one."""
+    return f"{name}{TEST_SLOT and '-' + TEST_SLOT}"
+
+
+# Tests that share expensive set-up run on the same xdist worker (`--dist loadgroup`): the session's
+# pipeline run, the hostile suite's cluster and figures page, else a module's fixtures. The longest
+# groups go first, so that the two workers finish together instead of one running the scheduler
+# test alone at the end.
+_LONGEST_FIRST = ("tests/scheduler/", "e2e_pipeline", "hostile", "tests/e2e/test_bad_input.py")
+
+
+def _xdist_group(item: pytest.Item) -> str:
+    if "pipeline_ran" in getattr(item, "fixturenames", ()):
+        return "e2e_pipeline"
+    path = item.nodeid.split("::", 1)[0]
+    return "hostile" if path.startswith("tests/hostile/") else path
+
+
+def _weight(group: str) -> int:
+    for rank, prefix in enumerate(_LONGEST_FIRST):
+        if group.startswith(prefix):
+            return rank
+    return len(_LONGEST_FIRST)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_xdist_group(item)))
+    items.sort(key=lambda item: _weight(_xdist_group(item)))  # stable: order within a group is kept
 
 
 def load_env(overrides: dict[str, str]) -> dict[str, str]:
@@ -90,7 +124,14 @@ def test_env(pilots_port: int) -> Iterator[TestEnv]:
         "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": "1",
     }
     env = load_env(overrides)
-    subprocess.run(["scripts/postgres.sh", "start"], env=env, cwd=REPO, check=True, capture_output=True)
+    # One start at a time: parallel workers would race to provision the same roles.
+    import fcntl
+
+    lock_path = REPO / ".local" / "test-postgres-start.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run(["scripts/postgres.sh", "start"], env=env, cwd=REPO, check=True, capture_output=True)
     # A clean warehouse: drop what an earlier test session built.
     import psycopg
 

@@ -30,3 +30,11 @@ def extracts_dir() -> Path:
     path = state_dir() / "extracts"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def compliance_packages_dir() -> Path:
+    """The published compliance packages: `<YYYYMM>/v<NNN>/` per cut-off and version, never
+    overwritten (`OSSERVATORIO_PACKAGES_DIR` overrides, e.g. a shared volume in production)."""
+    path = Path(os.environ.get("OSSERVATORIO_PACKAGES_DIR", state_dir() / "compliance_packages"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

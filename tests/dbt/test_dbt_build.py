@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from osservatorio.land.warehouse import batch_for, land_batch
-from tests.conftest import TestEnv
+from tests.conftest import TestEnv, dbt_target
 
 pytestmark = pytest.mark.integration
 RECORDS = {
@@ -48,7 +48,7 @@ def test_dbt_build_passes_as_of_a_time_on_a_history(test_env: TestEnv, tmp_path:
         [known_at] = conn.execute("SELECT now()").fetchone()
         conn.rollback()
     result = test_env.run(
-        "dbt", "build", "--project-dir", "dbt_project", "--target-path", "target-test",
+        "dbt", "build", "--project-dir", "dbt_project", "--target-path", dbt_target("target-test"),
         "--vars", json.dumps({"known_at": known_at.isoformat()}),
         "--exclude-resource-type", "unit_test",  # the next test runs them; they do not read data
     )  # fmt: skip
@@ -57,7 +57,8 @@ def test_dbt_build_passes_as_of_a_time_on_a_history(test_env: TestEnv, tmp_path:
 
 def test_dbt_build_passes_with_its_tests(test_env: TestEnv) -> None:
     # The sources exist before any DAG ran: the test_env fixture applied the raw migrations.
-    result = test_env.run("dbt", "build", "--project-dir", "dbt_project", "--target-path", "target-test")
+    target = dbt_target("target-test")
+    result = test_env.run("dbt", "build", "--project-dir", "dbt_project", "--target-path", target)
     summary = result.stdout.splitlines()[-1]
     assert "ERROR=0" in summary
     assert "unit test" in result.stdout  # the unit tests were part of the build
@@ -69,7 +70,7 @@ def test_dbt_build_passes_with_its_tests(test_env: TestEnv) -> None:
 def test_every_model_and_column_is_described(test_env: TestEnv) -> None:
     """After the build above: every model and seed, and every column it really has in the
     warehouse, carries a description in the YAML beside it (what `make dbt-docs` shows)."""
-    manifest = json.loads((Path("dbt_project") / "target-test" / "manifest.json").read_text())
+    manifest = json.loads((Path("dbt_project") / dbt_target("target-test") / "manifest.json").read_text())
     undescribed = []
     with psycopg.connect(test_env.warehouse_uri) as conn:
         for node in manifest["nodes"].values():

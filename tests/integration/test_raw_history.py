@@ -25,6 +25,7 @@ from osservatorio.land.migrate import (
     require_migrated,
 )
 from osservatorio.land.warehouse import LandingCounts, batch_for, land_batch
+from tests.conftest import dbt_target
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -147,7 +148,7 @@ def test_an_out_of_order_interval_lands_nothing_already_current(test_env: TestEn
 
 # ------------------------------------------------------------------ dbt: as of, resolution
 def dbt_run(test_env: TestEnv, known_at: datetime | None = None) -> None:
-    args = ["dbt", "run", "--project-dir", "dbt_project", "--target-path", "target-test-history"]
+    args = ["dbt", "run", "--project-dir", "dbt_project", "--target-path", dbt_target("target-test-history")]
     args += ["--select", "+quarantine_open", "stg_landing__operations"]
     if known_at is not None:
         args += ["--vars", json.dumps({"known_at": known_at.isoformat()})]

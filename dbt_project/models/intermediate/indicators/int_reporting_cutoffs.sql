@@ -22,13 +22,8 @@ extra as (
             null::text as submission_period,
             false as transmits_indicators,
             false as is_art42_cutoff
-        from
-            unnest(
-                array[
-                    {% for d in extra %}                        '{{ d }}'{{ ", " if not loop.last }}                        {% endfor %}
-                ]
-            )
-                as e (extra_date)
+        -- One comma-separated literal: each value is cast to a date, so a bad one fails loudly.
+        from unnest(string_to_array('{{ extra | join(",") | replace("'", "''") }}', ',')) as e (extra_date)
         where extra_date::date not in (select art42.cutoff_date from art42)
     {%- else %}
         select
