@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 ENV := . scripts/env.sh &&
 VENV := .venv
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt pyproject.toml | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt pyproject.toml scripts/install.sh | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 # Two pytest-xdist workers, one per core: one process keeps a single core busy (Airflow, dbt and
 # PostgreSQL run one at a time). Tests sharing a set-up stay on one worker (tests/conftest.py).
@@ -72,7 +72,7 @@ lint: install  ## ruff and sqlfluff
 	@$(ENV) ruff check . && ruff format --check . && sqlfluff lint dbt_project/models dbt_project/tests
 
 test: setup lint  ## lint, then the whole test suite (unit, integration, dbt, DAG end to end)
-	@$(ENV) pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	@$(ENV) pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lock: install  ## regenerate constraints.txt from the working venv
 	@{ head -n 2 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.tmp && mv constraints.tmp constraints.txt

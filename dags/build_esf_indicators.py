@@ -21,17 +21,15 @@ no dbt invocation and no database access.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pendulum
 from airflow.sdk import AssetAll, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
-from cosmos import DbtTaskGroup, ExecutionConfig, LoadMode, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos import DbtTaskGroup, ExecutionConfig, LoadMode, ProjectConfig, RenderConfig
 from cosmos.constants import TestBehavior, TestIndirectSelection
 from cosmos.operators.local import DbtSeedLocalOperator
-from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from osservatorio.assets import INDICATORS_ASSET, pilot_landing_asset
+from osservatorio.dbt_cosmos import dbt_executable as dbt_executable_path
+from osservatorio.dbt_cosmos import profile_config as profile_config_for_dbt
 from osservatorio.paths import DBT_MANIFEST, DBT_PROJECT_DIR
 from osservatorio.registry import load_registry
 from osservatorio.scheduling import DEFAULT_ARGS, TIMEZONE
@@ -87,14 +85,8 @@ def publish_indicator_extract(as_of: str) -> str:
 )
 def build_esf_indicators() -> None:
     as_of = resolve_reporting_date()
-    profile_config = ProfileConfig(
-        profile_name="osservatorio",
-        target_name="airflow",
-        profile_mapping=PostgresUserPasswordProfileMapping(
-            conn_id="osservatorio_warehouse", profile_args={"schema": "analytics"}
-        ),
-    )
-    dbt_executable = str(Path(sys.executable).parent / "dbt")
+    profile_config = profile_config_for_dbt()
+    dbt_executable = dbt_executable_path()
     seeds = DbtSeedLocalOperator(
         task_id="dbt_seed",
         project_dir=DBT_PROJECT_DIR,

@@ -9,8 +9,9 @@ SECRET="$OSSERVATORIO_STATE_DIR/secrets/jwt.secret"
 export AIRFLOW__API_AUTH__JWT_SECRET="${AIRFLOW__API_AUTH__JWT_SECRET:-$(cat "$SECRET")}"
 cat >&2 <<TXT
 [ui] Airflow UI on http://127.0.0.1:$AIRFLOW__API__PORT (ready in about 20 s)
-[ui] user: admin; password: in $AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE
-[ui]   (written on first start: cat that file)
+[ui] users: admin (data engineer), officer (program officer); passwords: in
+[ui]   $AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE (written on first start: cat that file)
+[ui] compliance packages: http://127.0.0.1:$AIRFLOW__API__PORT/compliance-packages/
 [ui] Ctrl-C stops Airflow; 'make stop' stops PostgreSQL and the simulated pilots.
 TXT
 exec airflow standalone

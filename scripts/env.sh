@@ -22,6 +22,7 @@ export OSSERVATORIO_AIRFLOW_DB="${OSSERVATORIO_AIRFLOW_DB:-airflow}"
 export OSSERVATORIO_PIPELINE_PASSWORD="${OSSERVATORIO_PIPELINE_PASSWORD:-local-dev-pipeline}"
 export OSSERVATORIO_AIRFLOW_DB_PASSWORD="${OSSERVATORIO_AIRFLOW_DB_PASSWORD:-local-dev-airflow}"
 export OSSERVATORIO_ANALYST_PASSWORD="${OSSERVATORIO_ANALYST_PASSWORD:-local-dev-analyst}"
+export OSSERVATORIO_PROGRAM_OFFICER_PASSWORD="${OSSERVATORIO_PROGRAM_OFFICER_PASSWORD:-local-dev-program-officer}"
 
 # Simulated pilot systems (pilot_systems/): where the local stand-ins listen.
 export OSSERVATORIO_PILOTS_PORT="${OSSERVATORIO_PILOTS_PORT:-8801}"
@@ -46,7 +47,11 @@ export AIRFLOW__API__PORT="${AIRFLOW__API__PORT:-8080}"
 # AIRFLOW__API__PORT alone is enough (Airflow's own default stays at 8080 whatever the port).
 export AIRFLOW__API__BASE_URL="${AIRFLOW__API__BASE_URL:-http://127.0.0.1:$AIRFLOW__API__PORT}"
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-$AIRFLOW__API__BASE_URL/execution/}"
-export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS:-admin:admin}"
+# Airflow users (SimpleAuthManager): the data engineer (admin) and a program officer, who needs
+# no DAG rights (viewer) but is named in OSSERVATORIO_PROGRAM_OFFICERS, the only users who may
+# download compliance packages (docs/downloads.md). Passwords: see scripts/airflow_ui.sh.
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS:-admin:admin,officer:viewer}"
+export OSSERVATORIO_PROGRAM_OFFICERS="${OSSERVATORIO_PROGRAM_OFFICERS-officer}"
 # Seconds before a failed task is retried (tasks have retries=2; data errors fail without retry).
 export AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY="${AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY:-60}"
 # Airflow's bookkeeping at INFO, kept out of task and `airflow dags test` output so that a failure

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv with Python 3.11 and install the locked dependencies (requirements.txt pinned,
-# constraints.txt the full lock). Installs the Debian PostgreSQL server if it is missing.
+# constraints.txt the full lock). Installs the Debian PostgreSQL server if it is missing, and
+# Debian's chromium for the browser test of the download page (never `playwright install`: it
+# downloads browsers from the internet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
@@ -13,6 +15,16 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -z "${OSSERVATORIO
   else
     echo "[install] PostgreSQL server binaries missing: install the 'postgresql' package (or set OSSERVATORIO_PG_ADMIN_URL)" >&2
     exit 1
+  fi
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "[install] chromium missing (the download page's browser test needs it): apt-get install chromium" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    # Only tests/web/test_download_browser.py needs it (and fails saying so): not a reason to stop.
+    echo "[install] warning: /usr/bin/chromium missing: install Debian's 'chromium' package for the browser test" >&2
   fi
 fi
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Project-managed PostgreSQL for local development, tests and the demo.
-#   scripts/postgres.sh start   initialise (first time) and start the cluster, create databases and roles
+#   scripts/postgres.sh start   initialise (first time) and start the cluster, create databases and
+#                               roles (who reads what: docs/roles.md)
 #   scripts/postgres.sh stop    stop the cluster
 #   scripts/postgres.sh status  say whether it answers
 #   scripts/postgres.sh remove  stop the cluster and delete its data, wherever it lives (make clean)
@@ -98,16 +99,36 @@ SQL
 }
 
 provision() {
-  # Roles: the pipeline owns the warehouse; analysts get read access to marts through dbt grants.
+  # Roles (docs/roles.md): the pipeline owns and writes the warehouse; analysts read the marts and
+  # program officers the compliance schema, both through dbt grants (dbt_project.yml); raw,
+  # staging, intermediate and reference (and so every identifying datum) stay the pipeline's.
   ensure_role osservatorio_pipeline "$OSSERVATORIO_PIPELINE_PASSWORD"
   ensure_role airflow "$OSSERVATORIO_AIRFLOW_DB_PASSWORD"
   ensure_role ma_analyst "$OSSERVATORIO_ANALYST_PASSWORD"
+  ensure_role program_officer "$OSSERVATORIO_PROGRAM_OFFICER_PASSWORD"
   ensure_database "$OSSERVATORIO_WAREHOUSE_DB" osservatorio_pipeline
   ensure_database "$OSSERVATORIO_AIRFLOW_DB" airflow
+  # Nothing through PUBLIC: no connecting or temporary tables by default, no objects in public,
+  # and no EXECUTE on the pipeline's functions (PostgreSQL grants it to PUBLIC by default; the
+  # ones analysts may call are granted to ma_analyst by name).
   psql_admin "$OSSERVATORIO_WAREHOUSE_DB" <<SQL
 REVOKE ALL ON DATABASE "$OSSERVATORIO_WAREHOUSE_DB" FROM PUBLIC;
-GRANT CONNECT ON DATABASE "$OSSERVATORIO_WAREHOUSE_DB" TO ma_analyst;
+GRANT CONNECT ON DATABASE "$OSSERVATORIO_WAREHOUSE_DB" TO ma_analyst, program_officer;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE osservatorio_pipeline REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+-- and from the functions made before that default was set (a database provisioned earlier)
+DO \$\$
+DECLARE fn regprocedure;
+BEGIN
+    FOR fn IN SELECT oid::regprocedure FROM pg_proc WHERE proowner = 'osservatorio_pipeline'::regrole LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', fn);
+    END LOOP;
+END
+\$\$;
+SQL
+  # Airflow's metadata (connections, variables, logs) is Airflow's alone.
+  psql_admin "$OSSERVATORIO_AIRFLOW_DB" <<SQL
+REVOKE ALL ON DATABASE "$OSSERVATORIO_AIRFLOW_DB" FROM PUBLIC;
 SQL
 }
 

@@ -39,31 +39,39 @@ def dbt_target(name: str) -> str:
     return f"{name}{TEST_SLOT and '-' + TEST_SLOT}"
 
 
-# Tests that share expensive set-up run on the same xdist worker (`--dist loadgroup`): the session's
-# pipeline run, the hostile suite's cluster and figures page, else a module's fixtures. The longest
-# groups go first, so that the two workers finish together instead of one running the scheduler
-# test alone at the end.
-_LONGEST_FIRST = ("tests/scheduler/", "e2e_pipeline", "hostile", "tests/e2e/test_bad_input.py")
+# Tests that share an expensive set-up run on the same xdist worker: the session's pipeline run
+# (tests/e2e, `pipeline_ran`), the hostile suite (its own cluster, one figures page), else each
+# module (its module fixtures). The longest groups go first, so that the two workers finish
+# together instead of one running the scheduler test alone at the end. (xdist's own
+# `--dist loadgroup` marks are not honoured with pytest 9, so the grouping is a scheduler.)
+_OWN_SESSION_SETUP = ("tests/e2e/test_bad_input.py", "tests/e2e/test_new_pilot.py")
+_LONGEST_FIRST = ("tests/scheduler/", "e2e_pipeline", "hostile", "tests/e2e/test_bad_input.py", "tests/web/")
 
 
-def _xdist_group(item: pytest.Item) -> str:
-    if "pipeline_ran" in getattr(item, "fixturenames", ()):
+def shared_setup_group(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    if path.startswith("tests/e2e/") and path not in _OWN_SESSION_SETUP:
         return "e2e_pipeline"
-    path = item.nodeid.split("::", 1)[0]
     return "hostile" if path.startswith("tests/hostile/") else path
 
 
-def _weight(group: str) -> int:
-    for rank, prefix in enumerate(_LONGEST_FIRST):
-        if group.startswith(prefix):
-            return rank
-    return len(_LONGEST_FIRST)
+def _weight(nodeid: str) -> int:
+    group = shared_setup_group(nodeid)
+    return next((rank for rank, p in enumerate(_LONGEST_FIRST) if group.startswith(p)), len(_LONGEST_FIRST))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_xdist_group(item)))
-    items.sort(key=lambda item: _weight(_xdist_group(item)))  # stable: order within a group is kept
+    items.sort(key=lambda item: _weight(item.nodeid))  # stable: the order within a group is kept
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedSetupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return shared_setup_group(nodeid)
+
+    return SharedSetupScheduling(config, log)
 
 
 def load_env(overrides: dict[str, str]) -> dict[str, str]:
@@ -136,7 +144,16 @@ def test_env(pilots_port: int) -> Iterator[TestEnv]:
     import psycopg
 
     with psycopg.connect(env["AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE"], autocommit=True) as conn:
-        for schema in ("raw", "staging", "intermediate", "marts", "reference", "analytics"):
+        for schema in (
+            "raw",
+            "audit",
+            "staging",
+            "intermediate",
+            "marts",
+            "reference",
+            "compliance",
+            "analytics",
+        ):
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     # The raw schema comes from the versioned migrations, as `make setup` applies them.
     migrate = [sys.executable, "-m", "osservatorio.land.migrate"]

@@ -2,12 +2,14 @@
 
 Runs each pilot's ingestion DAG and the dbt DAG with `airflow dags test` (in-process, no
 scheduler needed) for today's date, then prints the extract's path and all 24 ESF+ indicators
-by action and gender at the latest cut-off (every fund, every pilot).
+by action and gender at the latest cut-off (every fund, every pilot), then publishes the compliance
+packages of the latest cut-off and of the latest June/December one, and says where they are.
 Running it again the same day replaces the same batches: the table stays the same.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -24,13 +26,21 @@ if TYPE_CHECKING:
     from psycopg import Connection
 
 
-def run_dag(dag_id: str, logical_date: str, log_dir: Path) -> None:
+def run_dag(dag_id: str, logical_date: str, log_dir: Path, conf: dict[str, str] | None = None) -> None:
     """`airflow dags test`, its output to a log file; exit with the log's tail if the run failed."""
-    log = log_dir / f"{dag_id}.log"
+    label = f"{dag_id} {conf['cutoff']}" if conf and "cutoff" in conf else dag_id
+    log = log_dir / f"{label.replace(' ', '_')}.log"
     started = time.monotonic()
     with log.open("w") as sink:
         result = subprocess.run(
-            ["airflow", "dags", "test", dag_id, logical_date],
+            [
+                "airflow",
+                "dags",
+                "test",
+                dag_id,
+                logical_date,
+                *(["--conf", json.dumps(conf)] if conf else []),
+            ],
             stdout=sink,
             stderr=subprocess.STDOUT,
             check=False,
@@ -38,8 +48,7 @@ def run_dag(dag_id: str, logical_date: str, log_dir: Path) -> None:
     text = log.read_text(errors="replace")
     succeeded = result.returncode == 0 and f"dag_id={dag_id}" in text and "state=success" in text
     print(
-        f"  {dag_id:<28} {'ok' if succeeded else 'FAILED':<7} {time.monotonic() - started:6.1f} s"
-        f"   log: {log}"
+        f"  {label:<40} {'ok' if succeeded else 'FAILED':<7} {time.monotonic() - started:6.1f} s   log: {log}"
     )
     if not succeeded:
         print("\n".join(text.splitlines()[-40:]), file=sys.stderr)
@@ -104,6 +113,33 @@ def main() -> None:
 
     print(f"\nData Docs (validation of every batch): file://{data_docs_dir() / 'index.html'}")
     print("  (make data-docs serves them on http://127.0.0.1:8809)")
+
+    print_packages(logical_date, log_dir)
+
+
+def print_packages(logical_date: str, log_dir: Path) -> None:
+    """Publish the compliance packages of the last cut-off and of the last one with indicator tables
+    (June or December), then say where they and the download page are."""
+    from osservatorio.paths import compliance_packages_dir
+    from osservatorio.publish.compliance.cutoffs import carries_indicator_tables
+    from osservatorio.publish.compliance.request import last_cutoff_before
+
+    latest = last_cutoff_before(date.fromisoformat(logical_date))
+    cutoffs = [latest]
+    while not carries_indicator_tables(cutoffs[-1]):
+        cutoffs.append(last_cutoff_before(cutoffs[-1]))
+    print("\nCompliance packages (Art. 42):")
+    for cutoff in sorted(set(cutoffs[:1] + cutoffs[-1:])):
+        run_dag("publish_compliance_packages", logical_date, log_dir, {"cutoff": cutoff.isoformat()})
+    root = compliance_packages_dir()
+    for cutoff in sorted(set(cutoffs[:1] + cutoffs[-1:])):
+        versions = sorted((root / f"{cutoff:%Y%m}").glob("v[0-9][0-9][0-9]"))
+        print(f"  {cutoff}: {versions[-1]}  ({len(list(versions[-1].iterdir()))} files)")
+    port = os.environ.get("AIRFLOW__API__PORT", "8080")
+    print(f"Download page for program officers: http://127.0.0.1:{port}/compliance-packages/")
+    print(
+        "  (`make ui` serves it; sign in as a user of OSSERVATORIO_PROGRAM_OFFICERS, see docs/downloads.md)"
+    )
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ NOT_RETRYABLE: list[type[BaseException] | str] = [
     MigrationError,
     "airflow.sdk.exceptions.AirflowNotFoundException",  # a connection or variable is missing
     "jinja2.exceptions.TemplateError",  # a template that does not render never will
+    "osservatorio.publish.compliance.errors.PackageCheckFailed",  # the data break a Commission rule
 ]
 RETRY_POLICY = ExceptionRetryPolicy(
     rules=[RetryRule(exception=NOT_RETRYABLE, action=RetryAction.FAIL, reason="cannot heal on retry")]

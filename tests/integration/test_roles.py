@@ -1,0 +1,218 @@
+"""Who reads what in the warehouse (docs/roles.md), after a real `dbt build`: each role connects
+and selects from every table and view of every schema, and is served or refused by PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from tests.conftest import TEST_SLOT, TestEnv, dbt_target
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytestmark = pytest.mark.integration
+
+# What each reading role may select from: whole schemas, nothing else.
+READS = {"ma_analyst": {"marts"}, "program_officer": {"compliance"}}
+COMPLIANCE_TABLES = {
+    "compliance_financial_table_1",
+    "compliance_financial_table_2",
+    "compliance_table_6_outputs",
+    "compliance_table_10_results",
+    "compliance_list_of_operations",
+    "compliance_data_quality_annex",
+    "compliance_indicator_progress",
+}
+# Columns that identify a person or carry a record as sent: the pipeline's alone.
+IDENTIFYING_COLUMNS = {"beneficiary_id", "birth_date", "tax_code", "codice_fiscale", "record", "payload"}
+# The project's schemas: everything but PostgreSQL's own (for catalog queries aliasing pg_namespace n).
+OWN_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
+
+
+@pytest.fixture(scope="module")
+def built(test_env: TestEnv) -> TestEnv:
+    """One build of every model and seed (their tests run in tests/dbt/test_dbt_build.py)."""
+    test_env.run(
+        "dbt", "build", "--project-dir", "dbt_project", "--target-path", dbt_target("target-roles"),
+        "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
+    )  # fmt: skip
+    return test_env
+
+
+def role_uri(env: dict[str, str], role: str, password: str, database: str | None = None) -> str:
+    return (
+        f"postgresql://{role}:{password}@{env['OSSERVATORIO_PG_HOST']}:{env['OSSERVATORIO_PG_PORT']}/"
+        f"{database or env['OSSERVATORIO_WAREHOUSE_DB']}"
+    )
+
+
+def password_of(env: dict[str, str], role: str) -> str:
+    return {
+        "ma_analyst": env["OSSERVATORIO_ANALYST_PASSWORD"],
+        "program_officer": env["OSSERVATORIO_PROGRAM_OFFICER_PASSWORD"],
+    }[role]
+
+
+def relations(env: TestEnv) -> set[tuple[str, str]]:
+    """Every table and view of the warehouse outside PostgreSQL's own schemas."""
+    with psycopg.connect(env.warehouse_uri) as conn:
+        rows = conn.execute(
+            "SELECT n.nspname, c.relname FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+            " WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f')"
+            f" AND {OWN_SCHEMAS}"
+        ).fetchall()
+    return {(schema, name) for schema, name in rows}
+
+
+def readable(uri: str, targets: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The relations a real SELECT as this connection returns from; refusals must be privilege errors."""
+    served = set()
+    with psycopg.connect(uri, autocommit=True) as conn:
+        for schema, name in sorted(targets):
+            query = sql.SQL("SELECT 1 FROM {}.{} LIMIT 1").format(*map(sql.Identifier, (schema, name)))
+            try:
+                conn.execute(query).fetchall()
+            except psycopg.errors.InsufficientPrivilege:
+                continue
+            served.add((schema, name))
+    return served
+
+
+def test_the_warehouse_has_every_layer_to_protect(built: TestEnv) -> None:
+    """The checks below cover real relations in every schema, the compliance tables among them."""
+    schemas = {schema for schema, _ in relations(built)}
+    assert {"raw", "staging", "intermediate", "reference", "marts", "compliance"} <= schemas
+    assert {name for schema, name in relations(built) if schema == "compliance"} >= COMPLIANCE_TABLES
+
+
+def test_the_pipeline_owns_and_reads_everything(built: TestEnv) -> None:
+    everything = relations(built)
+    assert readable(built.warehouse_uri, everything) == everything
+    with psycopg.connect(built.warehouse_uri) as conn:
+        foreign = conn.execute(
+            "SELECT n.nspname || '.' || c.relname, pg_get_userbyid(c.relowner) FROM pg_class AS c"
+            " JOIN pg_namespace AS n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'v', 'm', 'p', 'S')"
+            f" AND {OWN_SCHEMAS}"
+            " AND c.relowner <> 'osservatorio_pipeline'::regrole"
+        ).fetchall()
+    assert foreign == []
+
+
+def test_the_analyst_reads_the_marts_and_nothing_else(built: TestEnv) -> None:
+    everything = relations(built)
+    served = readable(role_uri(built.env, "ma_analyst", password_of(built.env, "ma_analyst")), everything)
+    assert ("marts", "esf_indicators") in served
+    refused = everything - served
+    assert {("compliance", name) for name in COMPLIANCE_TABLES} <= refused
+    assert {("raw", "participant_enrolments"), ("raw", "operations")} <= refused
+    assert ("staging", "stg_landing__participant_enrolments") in refused
+    assert ("intermediate", "int_participations") in refused
+    assert served == {(schema, name) for schema, name in everything if schema in READS["ma_analyst"]}
+
+
+def test_the_program_officer_reads_the_compliance_schema_and_nothing_else(built: TestEnv) -> None:
+    everything = relations(built)
+    uri = role_uri(built.env, "program_officer", password_of(built.env, "program_officer"))
+    served = readable(uri, everything)
+    assert {("compliance", name) for name in COMPLIANCE_TABLES} <= served
+    refused = everything - served
+    assert {("marts", "esf_indicators"), ("raw", "operations"), ("raw", "participant_enrolments")} <= refused
+    assert {("intermediate", "int_operations__current"), ("reference", "pilots")} <= refused
+    assert served == {(schema, name) for schema, name in everything if schema in READS["program_officer"]}
+    with psycopg.connect(uri, autocommit=True) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("SELECT * FROM marts.indicator_cell_sources('EECO01', '2026-06-30', 'p', 'a', 'F')")
+
+
+@pytest.mark.parametrize("role", sorted(READS))
+def test_readers_cannot_write_or_create_anything(built: TestEnv, role: str) -> None:
+    with psycopg.connect(role_uri(built.env, role, password_of(built.env, role)), autocommit=True) as conn:
+        for statement in (
+            "CREATE TABLE public.probe (x int)",
+            "CREATE TEMPORARY TABLE probe (x int)",
+            "CREATE SCHEMA probe",
+            "CREATE TABLE compliance.probe (x int)",
+            "CREATE TABLE marts.probe (x int)",
+            "DELETE FROM compliance.compliance_list_of_operations",
+            "DELETE FROM marts.esf_indicators",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+
+
+def test_nothing_is_granted_to_public(built: TestEnv) -> None:
+    """PUBLIC (every role, present and future) can neither connect nor reach any object."""
+    with psycopg.connect(built.warehouse_uri) as conn:
+        [database] = conn.execute(
+            "SELECT has_database_privilege('public', current_database(), 'CONNECT')"
+            " OR has_database_privilege('public', current_database(), 'TEMPORARY')"
+            " OR has_database_privilege('public', current_database(), 'CREATE')"
+        ).fetchone()
+        schemas = conn.execute(
+            f"SELECT n.nspname FROM pg_namespace AS n WHERE {OWN_SCHEMAS}"
+            " AND (has_schema_privilege('public', n.oid, 'CREATE')"
+            " OR (n.nspname <> 'public' AND has_schema_privilege('public', n.oid, 'USAGE')))"
+        ).fetchall()
+        tables = conn.execute(
+            "SELECT n.nspname || '.' || c.relname FROM pg_class AS c JOIN pg_namespace AS n"
+            " ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f', 'S')"
+            f" AND {OWN_SCHEMAS}"
+            " AND EXISTS (SELECT 1 FROM aclexplode(c.relacl) AS acl WHERE acl.grantee = 0)"
+        ).fetchall()
+        functions = conn.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc AS p"
+            f" JOIN pg_namespace AS n ON n.oid = p.pronamespace WHERE {OWN_SCHEMAS}"
+            " AND has_function_privilege('public', p.oid, 'EXECUTE')"
+        ).fetchall()
+    assert (database, schemas, tables, functions) == (False, [], [], [])
+
+
+def test_no_reader_sees_an_identifying_column(built: TestEnv) -> None:
+    with psycopg.connect(built.warehouse_uri) as conn:
+        exposed = conn.execute(
+            "SELECT r.rolname, c.table_schema || '.' || c.table_name || '.' || c.column_name"
+            " FROM information_schema.columns AS c CROSS JOIN pg_roles AS r"
+            " WHERE r.rolname = ANY(%s) AND lower(c.column_name) = ANY(%s)"
+            " AND c.table_schema NOT IN ('pg_catalog', 'information_schema')"
+            " AND has_schema_privilege(r.oid, c.table_schema, 'USAGE')"
+            " AND has_table_privilege(r.oid, format('%%I.%%I', c.table_schema, c.table_name), 'SELECT')",
+            (sorted(READS), sorted(IDENTIFYING_COLUMNS)),
+        ).fetchall()
+        [held_by_pipeline] = conn.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE column_name = ANY(%s)",
+            (sorted(IDENTIFYING_COLUMNS),),
+        ).fetchone()
+    assert held_by_pipeline > 0  # the warehouse does hold such columns: the check is not empty
+    assert exposed == []
+
+
+@pytest.mark.parametrize("role", sorted(READS))
+def test_readers_cannot_connect_to_the_airflow_metadata(built: TestEnv, role: str) -> None:
+    uri = role_uri(built.env, role, password_of(built.env, role), built.env["OSSERVATORIO_AIRFLOW_DB"])
+    with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+        psycopg.connect(uri).close()
+
+
+@pytest.fixture
+def officer_user(built: TestEnv) -> Iterator[tuple[str, str]]:
+    """A personal login made as docs/roles.md says: CREATE ROLE ... LOGIN, GRANT program_officer TO it."""
+    name = re.sub(r"[^a-z0-9_]", "_", f"officer_{TEST_SLOT or 'main'}_{os.getpid()}".lower())
+    password = "local-test-officer"
+    admin = ("scripts/postgres.sh", "psql")
+    built.run(*admin, "-c", f"DROP ROLE IF EXISTS {name}")
+    built.run(*admin, "-c", f"CREATE ROLE {name} LOGIN PASSWORD '{password}'")
+    built.run(*admin, "-c", f"GRANT program_officer TO {name}")
+    yield name, password
+    built.run(*admin, "-c", f"DROP ROLE IF EXISTS {name}")
+
+
+def test_a_user_granted_the_role_reads_as_the_role(built: TestEnv, officer_user: tuple[str, str]) -> None:
+    name, password = officer_user
+    listing = ("compliance", "compliance_list_of_operations")
+    targets = {listing, ("marts", "esf_indicators"), ("raw", "operations")}
+    assert readable(role_uri(built.env, name, password), targets) == {listing}
