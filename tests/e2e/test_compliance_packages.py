@@ -274,10 +274,12 @@ def test_a_failing_check_fails_the_run_naming_table_row_and_rule(
     assert not ok
     # The message names the table, the row (and the operation's identifier) and the rule.
     rule = r"rule 'Kohesio: Operation_Start_Date not after Operation_End_Date' broken"
-    assert re.search(rf"table list_of_operations, row \d+ \(Operation_Unique_Identifier .+\): {rule}", log), (
-        log[-4000:]
-    )
+    where = r"table compliance_list_of_operations, row \d+ \(Operation_Unique_Identifier .+\)"
+    assert re.search(rf"{where}: {rule}", log), log[-4000:]
     assert not version_dir(AUGUST, 2).exists()  # nothing published
-    _land_version(
-        test_env, tmp_path, AUGUST, original, 600
-    )  # the pilot corrects it: later tests see it right
+    with psycopg.connect(test_env.warehouse_uri) as conn:  # the run's scratch schemas are gone all the same
+        scratch = "SELECT nspname FROM pg_namespace WHERE nspname LIKE '%\\_pkg\\_%'"
+        leftovers = conn.execute(scratch).fetchall()
+    assert leftovers == []
+    # The pilot corrects it: the tests after this one see the operation right again.
+    _land_version(test_env, tmp_path, AUGUST, original, 600)
