@@ -27,6 +27,8 @@ postgres:  ## start (or reuse) the project's PostgreSQL on 127.0.0.1
 
 migrate: install postgres  ## apply the warehouse's versioned raw-schema migrations (plugins/osservatorio/land/migrations)
 	@$(ENV) python -m osservatorio.land.migrate
+	@# the download log to its NOLOGIN owner: as the superuser, which the pipeline is not (docs/roles.md)
+	@scripts/postgres.sh seal-audit
 
 stop: pilots-stop  ## stop PostgreSQL and the simulated pilot systems
 	@scripts/postgres.sh stop

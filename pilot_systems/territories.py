@@ -56,9 +56,23 @@ RESIDENCE_WEIGHTS: dict[str, tuple[float, ...]] = {
     "cal_adda_martesana": (0.45, 0.10, 0.30, 0.15),
     "zot_pratico": (0.09, 0.22, 0.07, 0.17, 0.20, 0.04, 0.04, 0.14, 0.03),
 }
+# Real comuni outside the pilot's territory where some of its participants live (a participant may
+# live anywhere in Italy): Ciampino has no degree of urbanisation in the reference seed (rural
+# unknown), Milano and Roma have one.
+OUTSIDE_RESIDENCES: dict[str, tuple[Comune, ...]] = {
+    "tdz_corviale": (Comune("058118", "Ciampino", "00043", 41.8003, 12.6058),),
+    "tdz_tor_bella_monaca": (Comune("058118", "Ciampino", "00043", 41.8003, 12.6058),),
+    "cmrc_col": (Comune("058118", "Ciampino", "00043", 41.8003, 12.6058),),
+    "cal_adda_martesana": (Comune("015146", "Milano", "20121", 45.4642, 9.1900),),
+    "zot_pratico": (Comune("015146", "Milano", "20121", 45.4642, 9.1900), ROMA),
+}
+OUTSIDE_RESIDENCE_SHARE = 0.04
 # ISTAT codes outside every simulated territory: a real comune far away (Napoli) and codes that
-# no comune has. Used by the `unknown_comune` defect.
+# no comune has. Used by the supported entities' `unknown_comune` defect (an entity's seat must be
+# in a pilot's territory).
 FOREIGN_COMUNI = ("063049", "999999", "058999", "015999", "001999")
+# Codes no comune has (not in ISTAT's list): the enrolments' `unknown_comune` defect.
+NOT_COMUNI = ("999999", "058999", "015999", "001999")
 
 
 def comune_of(pilot: str, istat: str) -> Comune:

@@ -3,6 +3,9 @@
 # Needs scripts/env.sh sourced (the Makefile does it). Ctrl-C stops it.
 set -euo pipefail
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE="$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
+# Plain-text passwords: 0600 before Airflow writes them (it keeps an existing file's mode).
+(umask 077; touch "$AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE")
+chmod 600 "$AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"
 # A stable JWT secret, so that logins survive a restart (local state, never committed).
 SECRET="$OSSERVATORIO_STATE_DIR/secrets/jwt.secret"
 [ -s "$SECRET" ] || (umask 077; python -c 'import secrets; print(secrets.token_hex(32))' > "$SECRET")

@@ -5,6 +5,7 @@
 #   scripts/postgres.sh stop    stop the cluster
 #   scripts/postgres.sh status  say whether it answers
 #   scripts/postgres.sh remove  stop the cluster and delete its data, wherever it lives (make clean)
+#   scripts/postgres.sh seal-audit  after the migrations: the download log to its NOLOGIN owner
 # Idempotent: a second `start` reuses the running cluster. Listens on 127.0.0.1 only.
 # If OSSERVATORIO_PG_ADMIN_URL is set (a superuser URL of an existing server), no cluster is
 # managed: databases and roles are created there instead, and `stop` does nothing.
@@ -107,6 +108,16 @@ provision() {
   ensure_role ma_analyst "$OSSERVATORIO_ANALYST_PASSWORD"
   ensure_role program_officer "$OSSERVATORIO_PROGRAM_OFFICER_PASSWORD"
   ensure_database "$OSSERVATORIO_WAREHOUSE_DB" osservatorio_pipeline
+  # The owner of the download log: no login, no member (not even the pipeline), so that nobody
+  # who can connect may alter, disable, drop or rewrite it (seal_audit, docs/roles.md).
+  psql_admin postgres <<SQL
+SELECT 'CREATE ROLE osservatorio_audit NOLOGIN'
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'osservatorio_audit') \gexec
+ALTER ROLE osservatorio_audit WITH NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT;
+SELECT format('REVOKE osservatorio_audit FROM %I', m.rolname)
+FROM pg_auth_members AS a JOIN pg_roles AS m ON m.oid = a.member
+WHERE a.roleid = 'osservatorio_audit'::regrole \gexec
+SQL
   ensure_database "$OSSERVATORIO_AIRFLOW_DB" airflow
   # Nothing through PUBLIC: no connecting or temporary tables by default, no objects in public,
   # and no EXECUTE on the pipeline's functions (PostgreSQL grants it to PUBLIC by default; the
@@ -129,6 +140,35 @@ SQL
   # Airflow's metadata (connections, variables, logs) is Airflow's alone.
   psql_admin "$OSSERVATORIO_AIRFLOW_DB" <<SQL
 REVOKE ALL ON DATABASE "$OSSERVATORIO_AIRFLOW_DB" FROM PUBLIC;
+SQL
+}
+
+seal_audit() {
+  # Give the download log to osservatorio_audit once the migrations made it (0005 applied): the
+  # pipeline and the download page keep INSERT (the server sets id and time, trigger) and SELECT,
+  # and lose every other right. Needs the superuser: the pipeline is no member of the owner.
+  # Idempotent; a database not yet migrated to 0005 is left as it is (migrate first).
+  psql_admin "$OSSERVATORIO_WAREHOUSE_DB" <<'SQL'
+DO $$
+BEGIN
+    IF to_regclass('raw.schema_migrations') IS NULL
+       OR NOT EXISTS (SELECT 1 FROM raw.schema_migrations WHERE version = 5)
+       OR to_regclass('audit.package_downloads') IS NULL THEN
+        RAISE NOTICE 'audit log not sealed: migration 0005 not applied (make migrate)';
+        RETURN;
+    END IF;
+    ALTER SCHEMA audit OWNER TO osservatorio_audit;
+    ALTER TABLE audit.package_downloads OWNER TO osservatorio_audit;  -- its sequence and indexes too
+    ALTER FUNCTION audit.refuse_change() OWNER TO osservatorio_audit;
+    ALTER FUNCTION audit.stamp_download() OWNER TO osservatorio_audit;
+    REVOKE ALL ON SCHEMA audit FROM PUBLIC, osservatorio_pipeline;
+    REVOKE ALL ON audit.package_downloads FROM PUBLIC, osservatorio_pipeline;
+    REVOKE ALL ON SEQUENCE audit.package_downloads_download_id_seq FROM PUBLIC, osservatorio_pipeline;
+    REVOKE ALL ON FUNCTION audit.refuse_change(), audit.stamp_download() FROM PUBLIC, osservatorio_pipeline;
+    GRANT USAGE ON SCHEMA audit TO osservatorio_pipeline;
+    GRANT SELECT, INSERT ON audit.package_downloads TO osservatorio_pipeline;
+END
+$$;
 SQL
 }
 
@@ -175,8 +215,11 @@ case "${1:-start}" in
     fi
     rm -rf "$PG_STATE"
     ;;
+  seal-audit)  # after the migrations: the download log to its NOLOGIN owner (make migrate)
+    seal_audit
+    ;;
   psql)  # an admin psql session on the warehouse, for debugging
     shift; psql_admin "$OSSERVATORIO_WAREHOUSE_DB" "$@"
     ;;
-  *) echo "usage: $0 start|stop|status|remove|psql" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|remove|seal-audit|psql" >&2; exit 2 ;;
 esac

@@ -149,10 +149,14 @@ def test_env(pilots_port: int) -> Iterator[TestEnv]:
     # A clean warehouse: drop what an earlier test session built.
     import psycopg
 
+    # The download log belongs to a role nobody logs in as (docs/roles.md): the superuser drops it.
+    subprocess.run(
+        ["scripts/postgres.sh", "psql", "-c", "DROP SCHEMA IF EXISTS audit CASCADE"],
+        env=env, cwd=REPO, check=True, capture_output=True,
+    )  # fmt: skip
     with psycopg.connect(env["AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE"], autocommit=True) as conn:
         for schema in (
             "raw",
-            "audit",
             "staging",
             "intermediate",
             "marts",
@@ -164,6 +168,7 @@ def test_env(pilots_port: int) -> Iterator[TestEnv]:
     # The raw schema comes from the versioned migrations, as `make setup` applies them.
     migrate = [sys.executable, "-m", "osservatorio.land.migrate"]
     subprocess.run(migrate, env=env, cwd=REPO, check=True, capture_output=True)
+    subprocess.run(["scripts/postgres.sh", "seal-audit"], env=env, cwd=REPO, check=True, capture_output=True)
     subprocess.run(["scripts/airflow_init.sh"], env=env, cwd=REPO, check=True, capture_output=True)
     env = load_env(overrides)  # now with the pseudonymisation key airflow_init.sh generated
     return TestEnv(env=env, pilots_url=f"http://127.0.0.1:{pilots_port}")

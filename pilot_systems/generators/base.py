@@ -7,6 +7,7 @@ import random
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -62,6 +63,11 @@ class Simulation:
     defect_rate: float
     defects: frozenset[str] | None = None  # the defect kinds to inject; None: all of the type
     today: date = DEFAULT_TODAY
+
+    @cached_property
+    def active_operations(self) -> tuple[Operation, ...]:
+        """The operations participants, supported entities and expenditure belong to."""
+        return tuple(op for op in self.operations if op.has_activity)
 
     @property
     def end(self) -> datetime:

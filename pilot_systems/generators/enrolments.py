@@ -3,7 +3,8 @@
 A record's last change is its exit (about 70% have left) or, while the participant is still in,
 its entry: dates are derived backwards from the slot's updated_at, so the clock stays monotone
 and every record is consistent with when it was last written. About 3% of enrolments are a
-re-entry of an earlier participant into the same operation (25% of the latest tenth).
+re-entry of an earlier participant into the same operation (25% of the latest tenth); some of
+them start while the earlier stay is still open (overlapping stays of one participation).
 
 Two defect kinds register a person twice: the enrolment of the slot before is repeated under the
 slot's own enrolment id, same person, operation and entry date. `same_day_duplicate` agrees on
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 from pilot_systems.generators.base import EPOCH, EntityGenerator, LinearClock, rng, unit, weighted
 from pilot_systems.generators.people import person
 from pilot_systems.identifiers import break_tax_code
-from pilot_systems.territories import FOREIGN_COMUNI
+from pilot_systems.territories import NOT_COMUNI
 
 if TYPE_CHECKING:
     import random
@@ -36,6 +37,9 @@ REENTRY_SHARE = 0.03
 # The latest tenth of enrolments re-enter more often, so that a cut-off some months back already
 # sees participants who have re-entered since (their re-entry must not count at that cut-off).
 LATE_REENTRY_SHARE = 0.25
+# Of the re-entries that start before the first stay has ended, this share is kept as an
+# overlapping stay of the same participation (the rest become a participant of their own).
+OVERLAP_SHARE = 0.6
 MISSING_KINDS = ("missing_gender", "missing_birth_date", "missing_education", "missing_labour_status")
 LABOUR_STATUSES = [("unemployed", 0.60), ("inactive", 0.22), ("employed", 0.13), ("self_employed", 0.05)]
 
@@ -121,16 +125,34 @@ class EnrolmentGenerator(EntityGenerator):
             or self._reentry_candidate(earlier) is not None
         ):
             return slot
-        first_exit = self.dates(earlier)[1]
-        return earlier if first_exit is not None and first_exit < self.dates(slot)[0] else slot
+        first_entry, first_exit = self.dates(earlier)
+        entry = self.dates(slot)[0]
+        if first_exit is not None and first_exit < entry:  # a re-entry after a break
+            return earlier
+        # Stays may overlap: some re-enrol while their first stay is still open (or ends later),
+        # on another day (the same day would be a same-day duplicate).
+        overlaps = unit(self.sim.seed, self.sim.pilot, "overlapping-stay", slot) < OVERLAP_SHARE
+        return earlier if overlaps and first_entry < entry else slot
+
+    def _nested_exit(self, slot: int, person_no: int, entry: date, exit_: date) -> date:
+        """Half of the overlapping stays that end while the earlier stay is still open end first
+        (the later-starting stay ends before the earlier one: the participation's exit is the
+        earlier stay's)."""
+        first_exit = self.dates(person_no)[1]
+        nests = unit(self.sim.seed, self.sim.pilot, "nested-stay", slot) < 0.5
+        if nests and first_exit is not None and entry < first_exit <= exit_:
+            return entry + (first_exit - entry) // 2
+        return exit_
 
     def operation_of(self, person_no: int) -> Operation:
-        ops = self.sim.operations
+        ops = self.sim.active_operations
         return ops[int(unit(self.sim.seed, self.sim.pilot, "op", person_no) * len(ops))]
 
     def build(self, slot: int, at: datetime | None, defect: str | None) -> Canonical:
         entry, exit_ = self.dates(slot, at.date() if at else None)
         person_no = self.person_no(slot) if at is None else slot
+        if person_no != slot and exit_ is not None:
+            exit_ = self._nested_exit(slot, person_no, entry, exit_)
         who = person(self.sim, person_no, self.dates(person_no)[0] if person_no != slot else entry)
         operation = self.operation_of(person_no)
         r = rng(self.sim.seed, self.sim.pilot, "enrolment", slot)
@@ -212,7 +234,7 @@ def _exit_before_entry(record: Canonical, r: random.Random, today: date) -> None
 
 
 def _unknown_comune(record: Canonical, r: random.Random, today: date) -> None:
-    record["residence_comune"] = r.choice(FOREIGN_COMUNI)
+    record["residence_comune"] = r.choice(NOT_COMUNI)
 
 
 def _future_entry_date(record: Canonical, r: random.Random, today: date) -> None:

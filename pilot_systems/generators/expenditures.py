@@ -37,7 +37,7 @@ class ExpenditureGenerator(EntityGenerator):
 
     def __init__(self, sim: Simulation) -> None:
         super().__init__(sim)
-        self.n_ops = len(sim.operations)
+        self.n_ops = len(sim.active_operations)
         months = 0
         while _declared(_month(months), self.n_ops) + timedelta(days=2) < sim.today:
             months += 1
@@ -54,7 +54,7 @@ class ExpenditureGenerator(EntityGenerator):
     def build(self, slot: int, at: datetime | None, defect: str | None) -> Canonical:
         r = rng(self.sim.seed, self.sim.pilot, "expenditure", slot)
         op_index = slot % self.n_ops
-        op = self.sim.operations[op_index]
+        op = self.sim.active_operations[op_index]
         declared = at.date() if at else _declared(_month(slot // self.n_ops), op_index)
         record: Canonical = {
             "expenditure_id": self.prefixed("P", slot, 6),

@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 
 from pilot_systems.generators.base import rng, unit, weighted
 from pilot_systems.identifiers import tax_code
-from pilot_systems.territories import RESIDENCE_WEIGHTS, TERRITORIES
+from pilot_systems.territories import (
+    OUTSIDE_RESIDENCE_SHARE,
+    OUTSIDE_RESIDENCES,
+    RESIDENCE_WEIGHTS,
+    TERRITORIES,
+)
 
 if TYPE_CHECKING:
     from pilot_systems.generators.base import Canonical, Simulation
@@ -124,6 +129,12 @@ def person(sim: Simulation, person_no: int, first_entry: date) -> Canonical:
         birth = years_before(first_entry, age) if on_birthday else day_after
     comuni = TERRITORIES[sim.pilot]
     residence = r.choices(comuni, weights=RESIDENCE_WEIGHTS[sim.pilot])[0]
+    # A few live outside the pilot's territory (anywhere in Italy is valid); a draw of its own, so
+    # that every other draw of the person stays as it was.
+    elsewhere = unit(sim.seed, sim.pilot, "outside-residence", person_no)
+    if elsewhere < OUTSIDE_RESIDENCE_SHARE:
+        outside = OUTSIDE_RESIDENCES[sim.pilot]
+        residence = outside[int(elsewhere / OUTSIDE_RESIDENCE_SHARE * len(outside))]
     isced = r.choices(range(9), weights=[3, 8, 30, 32, 5, 2, 12, 6, 2])[0]
     if age < 18:  # still at school: at most lower (under 15) or upper secondary
         isced = min(isced, 2 if age < 15 else 3)

@@ -118,7 +118,7 @@ class SupportedEntityGenerator(EntityGenerator):
     def build(self, slot: int, at: datetime | None, defect: str | None) -> Canonical:
         r = rng(self.sim.seed, self.sim.pilot, "support", slot)
         entity_no = self.entity_no(slot) if at is None else slot
-        ops = self.sim.operations
+        ops = self.sim.active_operations
         same_op = r.random() < 0.6 or (at is None and slot in self.SURE_REPEATS)
         op = ops[
             int(unit(self.sim.seed, self.sim.pilot, "support-op", entity_no if same_op else slot) * len(ops))

@@ -57,6 +57,10 @@ CAL = Vocabulary(
                 "territorial_delivery": "Meccanismo territoriale",
                 "economic_activity": "Attività economica",
                 "gender_equality": "Parità di genere",
+                "esf_secondary_theme": "Tema secondario FSE+",
+                "selection_date": "Data selezione",
+                "withdrawal_date": "Data revoca",
+                "status": "Stato",
                 "start_date": "Data avvio",
                 "expected_end_date": "Data fine prevista",
                 "end_date": "Data fine",
@@ -71,6 +75,11 @@ CAL = Vocabulary(
                 **UPDATED,
             },
             values={
+                "status": {
+                    "selected": "Ammesso a finanziamento",
+                    "withdrawn": "Revocato",
+                    "completed": "Concluso",
+                },
                 "fund": {
                     "ESF+": "FSE+",
                     "PNRR": "PNRR",

@@ -40,6 +40,10 @@ CMRC_COL = Vocabulary(
                 "territorial_delivery": "meccanismoTerritoriale",
                 "economic_activity": "attivitaEconomica",
                 "gender_equality": "dimensioneParitaGenere",
+                "esf_secondary_theme": "temaSecondarioFse",
+                "selection_date": "dataSelezione",
+                "withdrawal_date": "dataRevoca",
+                "status": "statoProgetto",
                 "start_date": "dataAvvio",
                 "expected_end_date": "dataFinePrevista",
                 "end_date": "dataFine",
@@ -54,6 +58,7 @@ CMRC_COL = Vocabulary(
                 **UPDATED,
             },
             values={
+                "status": {"selected": "AMMESSO", "withdrawn": "REVOCATO", "completed": "CONCLUSO"},
                 "fund": {
                     "ESF+": "FSE+",
                     "PNRR": "PNRR",

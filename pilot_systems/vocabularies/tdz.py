@@ -12,6 +12,7 @@ FUNDS = {
     "municipal": "comunale",
     "regional": "regionale",
 }
+STATUS = {"selected": "selezionato", "withdrawn": "revocato", "completed": "concluso"}
 UPDATED = {"source_updated_at": "aggiornato_il"}
 
 TDZ = Vocabulary(
@@ -48,6 +49,10 @@ TDZ = Vocabulary(
                 "territorial_delivery": "meccanismo_territoriale",
                 "economic_activity": "attivita_economica",
                 "gender_equality": "parita_genere",
+                "esf_secondary_theme": "tema_secondario_fse",
+                "selection_date": "data_selezione",
+                "withdrawal_date": "data_revoca",
+                "status": "stato",
                 "start_date": "data_avvio",
                 "expected_end_date": "data_fine_prevista",
                 "end_date": "data_fine",
@@ -61,7 +66,7 @@ TDZ = Vocabulary(
                 "target_group": "gruppo_target",
                 **UPDATED,
             },
-            values={"fund": FUNDS},
+            values={"fund": FUNDS, "status": STATUS},
         ),
         "participant_enrolments": EntityVocabulary(
             resource="/api/v1/partecipanti",

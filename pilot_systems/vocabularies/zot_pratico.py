@@ -39,6 +39,10 @@ ZOT = Vocabulary(
                 "territorial_delivery": "Meccanismo territoriale",
                 "economic_activity": "Attività economica",
                 "gender_equality": "Parità di genere",
+                "esf_secondary_theme": "Tema secondario FSE+",
+                "selection_date": "Data di selezione",
+                "withdrawal_date": "Data di revoca",
+                "status": "Stato operazione",
                 "start_date": "Inizio",
                 "expected_end_date": "Fine prevista",
                 "end_date": "Fine effettiva",
@@ -53,6 +57,7 @@ ZOT = Vocabulary(
                 **UPDATED,
             },
             values={
+                "status": {"selected": "Selezionata", "withdrawn": "Revocata", "completed": "Conclusa"},
                 "fund": {
                     "ESF+": "FSE+",
                     "PNRR": "PNRR",

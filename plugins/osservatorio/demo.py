@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from psycopg import Connection
 
 
-def run_dag(dag_id: str, logical_date: str, log_dir: Path, conf: dict[str, str] | None = None) -> None:
-    """`airflow dags test`, its output to a log file; exit with the log's tail if the run failed."""
+def run_dag(dag_id: str, logical_date: str, log_dir: Path, conf: dict[str, str] | None = None) -> str:
+    """`airflow dags test`, its output to a log file; exit with the log's tail if the run failed.
+    Returns the log."""
     label = f"{dag_id} {conf['cutoff']}" if conf and "cutoff" in conf else dag_id
     log = log_dir / f"{label.replace(' ', '_')}.log"
     started = time.monotonic()
@@ -53,6 +54,7 @@ def run_dag(dag_id: str, logical_date: str, log_dir: Path, conf: dict[str, str] 
     if not succeeded:
         print("\n".join(text.splitlines()[-40:]), file=sys.stderr)
         sys.exit(1)
+    return text
 
 
 GENDER_COLUMNS = (("F", "women"), ("M", "men"), ("non-binary", "non-bin"))
@@ -129,12 +131,21 @@ def print_packages(logical_date: str, log_dir: Path) -> None:
     while not carries_indicator_tables(cutoffs[-1]):
         cutoffs.append(last_cutoff_before(cutoffs[-1]))
     print("\nCompliance packages (Art. 42):")
+    # A rerun of `make demo` is a manual republication: it says why. When nothing changed it
+    # publishes nothing and the current version stays.
+    conf = {"reason": "make demo: the packages of the latest cut-offs, from the simulated pilots"}
+    unchanged = set()
     for cutoff in sorted(set(cutoffs[:1] + cutoffs[-1:])):
-        run_dag("publish_compliance_packages", logical_date, log_dir, {"cutoff": cutoff.isoformat()})
+        log = run_dag(
+            "publish_compliance_packages", logical_date, log_dir, conf | {"cutoff": cutoff.isoformat()}
+        )
+        if "unchanged: every file equals version" in log:
+            unchanged.add(cutoff)
     root = compliance_packages_dir()
     for cutoff in sorted(set(cutoffs[:1] + cutoffs[-1:])):
         versions = sorted((root / f"{cutoff:%Y%m}").glob("v[0-9][0-9][0-9]"))
-        print(f"  {cutoff}: {versions[-1]}  ({len(list(versions[-1].iterdir()))} files)")
+        state = "unchanged, nothing new published" if cutoff in unchanged else "published"
+        print(f"  {cutoff}: {versions[-1]}  ({len(list(versions[-1].iterdir()))} files; {state})")
     port = os.environ.get("AIRFLOW__API__PORT", "8080")
     print(f"Download page for program officers: http://127.0.0.1:{port}/compliance-packages/")
     print(

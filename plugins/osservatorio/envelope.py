@@ -5,7 +5,8 @@ never sits in memory and each stage can be rerun from the previous stage's file:
 
 - extracted  `{"source": "<where>", "record": {<source field>: <value>}}`: what the pilot sent,
   untouched; `source` is "<file>:<line>", "<file>:row <n>" or "<path>?<page param>=<n>";
-- valid      `{"source", "record_id", "hash", "record": {<contract field>: <value>}}`;
+- valid      `{"source", "record_id", "hash", "hmac", "record": {<contract field>: <value>}}`
+  (`hash` the plain SHA-256 of the record as sent, `hmac` the keyed one);
 - quarantine `{"source", "record_id", "hash", "failed_rules", "reason", "payload"}`.
 
 Extraction, validation and landing import these names from here, and nothing from each other.
@@ -58,9 +59,16 @@ def read_lines(path: Path) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
+def record_bytes(record: dict[str, Any]) -> bytes:
+    """The record as the pilot sent it, as the bytes its hashes are taken of (JSON, sorted keys)."""
+    return json.dumps(record, sort_keys=True, ensure_ascii=False).encode()
+
+
 def record_hash(record: dict[str, Any]) -> str:
-    """SHA-256 of the record as the pilot sent it (sorted keys): a changed resend is a new version."""
-    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    """SHA-256 of the record as the pilot sent it (sorted keys): a changed resend is a new version.
+    The pipeline's own (versions, reconciliation with the pilots); readers get the keyed
+    `osservatorio.privacy.pseudonymise.record_hmac` instead."""
+    return hashlib.sha256(record_bytes(record)).hexdigest()
 
 
 def header_key(cell: object) -> str:

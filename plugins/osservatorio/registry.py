@@ -14,6 +14,7 @@ separator and the thousands separator, and the words it uses for true/false.
 
 from __future__ import annotations
 
+import csv
 import os
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,9 +23,11 @@ from typing import Any
 
 import yaml
 
-from osservatorio.paths import CONFIG_DIR
+from osservatorio.paths import CONFIG_DIR, DBT_PROJECT_DIR
 
 REGISTRY_FILE = CONFIG_DIR / "pilots.yaml"
+# ISTAT's full list of comuni, the dbt seed reference.istat_comuni (one list for dbt and validation)
+ISTAT_COMUNI_SEED = DBT_PROJECT_DIR / "seeds" / "istat_comuni.csv"
 REGISTRY_ENV = "OSSERVATORIO_REGISTRY"  # another registry file (tests, a second deployment)
 CHANNELS = {"rest_api", "csv_drop", "xlsx_drop"}
 FILE_CHANNELS = {"csv_drop", "xlsx_drop"}
@@ -150,3 +153,10 @@ def _load(path: Path) -> dict[str, Pilot]:
 def known_comuni() -> set[str]:
     """The programme's reference list of comuni: every pilot's territory (ISTAT codes)."""
     return {comune for pilot in load_registry().values() for comune in pilot.comuni}
+
+
+@cache
+def istat_comuni() -> frozenset[str]:
+    """Every real comune (ISTAT pro_com_t): a participant may live anywhere in Italy."""
+    with ISTAT_COMUNI_SEED.open(encoding="utf-8", newline="") as seed:
+        return frozenset(row["pro_com_t"] for row in csv.DictReader(seed))

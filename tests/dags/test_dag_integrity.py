@@ -127,3 +127,10 @@ def test_the_indicator_build_waits_for_every_pilot_with_a_daily_fallback(dagbag:
     assert build["timetable"] == "AssetOrTimeSchedule"
     assert build["asset_condition"] == "AssetAll"
     assert build["asset_names"] == sorted(f"landing.{pilot_id}" for pilot_id in load_registry())
+
+
+def test_compliance_packages_run_on_the_seed_calendar_and_announce_no_asset(dagbag: dict) -> None:
+    # The schedule is built at parse time from the reporting_cutoffs seed (a file read, no database).
+    dag = dagbag["dags"]["publish_compliance_packages"]
+    assert dag["timetable"] == "CronTriggerTimetable"  # between the calendar's first and last publication
+    assert dag["outlets"] == []

@@ -7,8 +7,11 @@ indicator a target group counts in).
     counts = expected_indicators(system, date(2026, 10, 31))
     counts[("EECO01", "4.4.8.1", "F")]   # participants, women, action 4.4.8.1
 
-Keys are (indicator_code, action_code, gender); person indicators use F / M / non-binary, the
-entity indicators EECO18 / EECO19 use "not_applicable". Missing keys are 0. `expected_by_fund`
+Keys are (indicator_code, action_code, gender); person indicators use F / M / non-binary only, the
+entity indicators EECO18 / EECO19 "not_applicable" only (the cells the mart holds). Missing keys
+are 0. Rules written from shared/domain.md: overlapping stays (in while any stay is open, else
+the latest exit), upon-leaving results only once exit + 28 days is on or before the cut-off, a
+residence anywhere in Italy (rural only where the comune's degree of urbanisation is 3). `expected_by_fund`
 adds the fund (the operation's) to the key.
 """
 
@@ -134,17 +137,13 @@ class Participation:
         return all(self.first[f] is not None for f in POINT_1_1)
 
     def exit_at(self, cutoff: date) -> date | None:
-        """The exit known at the cut-off: the latest enrolment entered by then decides (several on
-        that date: none while any is still open, else the latest); None while still in."""
+        """The exit known at the cut-off, None while still in. Stays may overlap: of the enrolments
+        entered by the cut-off, any still open at it (no exit, or an exit after it) means the
+        participant is in; otherwise the exit is the latest of their exits."""
         entered = [e for e in self.enrolments if e["entry_date"] <= cutoff]
-        if not entered:
+        if not entered or any(e["exit_date"] is None or e["exit_date"] > cutoff for e in entered):
             return None
-        latest = max(e["entry_date"] for e in entered)
-        exits = [e["exit_date"] for e in entered if e["entry_date"] == latest]
-        if any(x is None for x in exits):
-            return None
-        exit_ = max(exits)
-        return exit_ if exit_ <= cutoff else None
+        return max(e["exit_date"] for e in entered)
 
 
 def participations(system: PilotSystem) -> list[Participation]:
@@ -219,8 +218,10 @@ def result_indicators(p: Participation, cutoff: date) -> set[str]:
     if exit_ is None:  # still in at the cut-off: no result
         return set()
     known = [e for e in p.events if e["event_date"] <= cutoff]
-    window = [e for e in known if exit_ <= e["event_date"] <= exit_ + timedelta(days=UPON_LEAVING_DAYS)]
     out = set()
+    window_end = exit_ + timedelta(days=UPON_LEAVING_DAYS)
+    # upon leaving counts only once its window has closed on or before the cut-off
+    window = [e for e in known if exit_ <= e["event_date"] <= window_end] if window_end <= cutoff else []
     status = _labour_status(window)
     if status == "employment":
         out.add("EECR04")
@@ -283,4 +284,9 @@ def expected_indicators(system: PilotSystem, cutoff: date) -> Counter[tuple[str,
 
 def all_cells() -> list[tuple[str, str, str]]:
     """Every (indicator, action, gender) cell of one pilot and cut-off in the mart."""
-    return [(i, a, g) for i in INDICATORS for a in ACTIONS for g in (*PERSON_GENDERS, NOT_APPLICABLE)]
+    return [
+        (i, a, g)
+        for i in INDICATORS
+        for a in ACTIONS
+        for g in ((NOT_APPLICABLE,) if i in ENTITY_INDICATORS else PERSON_GENDERS)
+    ]

@@ -123,7 +123,8 @@ def _tax_code_born_in(tax_code: str, year: int) -> tuple[str, str]:
 
 def bad_rows(good: dict[str, str]) -> list[tuple[str, dict[str, str], str | None]]:
     """(id, changes to a good row, rule expected in the quarantine): one per defect class; rule
-    None: not a defect, the record lands (incomplete is not invalid, minors count)."""
+    None: not a defect, the record lands (incomplete is not invalid, minors count, a participant
+    may live anywhere in Italy)."""
     cf, born, entry = good[CAL["tax_code"]], good[CAL["birth_date"]], good[CAL["entry_date"]]
     other_gender = "Femmina" if good[CAL["gender"]] == "Maschio" else "Maschio"
     young_cf, young_born = _tax_code_born_in(cf, 2013)  # 7 to 13 at entry
@@ -150,7 +151,8 @@ def bad_rows(good: dict[str, str]) -> list[tuple[str, dict[str, str], str | None
         ("B18", {c["gender"]: other_gender}, "tax_code_consistent"),
         ("B19", {c["tax_code"]: young_cf, c["birth_date"]: young_born}, None),
         ("B31", {c["tax_code"]: old_cf, c["birth_date"]: old_born}, "age_at_entry_range"),
-        ("B20", {c["residence_comune"]: "063049"}, "residence_comune_known"),
+        ("B20", {c["residence_comune"]: "063049"}, None),  # Napoli: outside every pilot, a real comune
+        ("B34", {c["residence_comune"]: "999999"}, "residence_comune_known"),  # no such ISTAT code
         ("B21", {c["residence_comune"]: "1234"}, "residence_comune_format"),
         ("B22", {c["disability"]: "Forse"}, "disability_domain"),
         ("B23", {c["unemployment_months"]: "-3"}, "unemployment_months_not_negative"),
@@ -252,12 +254,13 @@ def test_incomplete_records_minors_and_agreeing_duplicate_entries_land(
         )
     }
     expected = {i for i, _, rule in csv_batch["cases"] if rule is None} | {"B29", "B30"}
-    assert expected == {"B01", "B03", "B05", "B07", "B19", "B29", "B30"}
+    assert expected == {"B01", "B03", "B05", "B07", "B19", "B20", "B29", "B30"}
     assert expected <= set(landed)
     assert landed["B01"]["gender"] is None
     assert landed["B03"]["birth_date"] is None
     assert landed["B05"]["isced_level"] is None
     assert landed["B07"]["labour_status"] is None
+    assert landed["B20"]["residence_comune"] == "063049"
     assert landed["B29"]["person_key"] == landed["B30"]["person_key"]
 
 

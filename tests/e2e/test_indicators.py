@@ -6,6 +6,7 @@ summed over them."""
 
 from __future__ import annotations
 
+import csv
 import functools
 from collections import Counter
 from datetime import date, timedelta
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pilot_systems.territories import TERRITORIES
 from tests.e2e.conftest import PILOTS, query, system
 from tests.e2e.expected_indicators import (
     ACTIONS,
@@ -20,6 +22,7 @@ from tests.e2e.expected_indicators import (
     NOT_APPLICABLE,
     PERSON_GENDERS,
     POINT_1_1,
+    SEEDS,
     age_on,
     all_cells,
     expected_by_fund,
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.e2e
 CUTOFFS = (date(2026, 10, 31), date(2026, 6, 30))
+with (SEEDS / "comuni_degree_of_urbanisation.csv").open(encoding="utf-8") as _seed:
+    DEGREES = {r["comune_code"] for r in csv.DictReader(_seed)}  # comuni with a known degree
 
 Cells = dict[tuple[str, str, str, str, date], int]  # (indicator, pilot, action, gender, cut-off)
 
@@ -181,6 +186,19 @@ def test_the_test_systems_meet_the_edges_of_the_rules() -> None:
             seen.update([f"age {age}"] if age in (17, 18, 29, 30, 54, 55) else [])
             seen["under 15"] += age < 15
             seen["re-entry"] += len(set(entries)) > 1
+            stays = [(e["entry_date"], e["exit_date"]) for e in p.enrolments]
+            seen["stay open under a closed one"] += any(
+                e1 < e2 and x1 is None and x2 is not None for e1, x1 in stays for e2, x2 in stays
+            )
+            seen["later-starting stay ends first"] += any(
+                e1 < e2 and x1 is not None and x2 is not None and x2 < x1
+                for e1, x1 in stays
+                for e2, x2 in stays
+            )
+            home = {c.istat for c in TERRITORIES[pilot]}
+            seen["residence outside the pilot's territory"] += p.first["residence_comune"] not in home
+            no_degree = p.first["residence_comune"] not in DEGREES
+            seen["residence without a known degree of urbanisation"] += no_degree
             seen["re-entry after the earlier cut-off"] += entries[0] <= CUTOFFS[1] < entries[-1]
             seen["same-day pair landed"] += len(set(entries)) < len(entries)
             last_day = [e for e in p.enrolments if e["entry_date"] == entries[-1]]
@@ -202,10 +220,13 @@ def test_the_test_systems_meet_the_edges_of_the_rules() -> None:
                 if event["event_date"] in (six, six + timedelta(days=1)):
                     seen["event on or just after exit + 6 months"] += 1
             seen["six months not yet passed"] += plus_months(exit_, 6) > cutoff
+            window_end = exit_ + timedelta(days=28)
+            open_window = window_end > cutoff and any(exit_ <= e["event_date"] <= cutoff for e in p.events)
+            seen["upon-leaving window still open at the cut-off, with an event"] += open_window
             window = [
                 e
                 for e in p.events
-                if exit_ <= e["event_date"] <= min(exit_ + timedelta(days=28), cutoff)
+                if exit_ <= e["event_date"] <= window_end <= cutoff
                 and e["event_type"] in ("job_searching", "employment", "self_employment")
             ]
             if window:
@@ -228,6 +249,11 @@ def test_the_test_systems_meet_the_edges_of_the_rules() -> None:
             *(f"age {a}" for a in (17, 18, 29, 30, 54, 55)),
             "re-entry",
             "re-entry after the earlier cut-off",
+            "stay open under a closed one",
+            "later-starting stay ends first",
+            "residence outside the pilot's territory",
+            "residence without a known degree of urbanisation",
+            "upon-leaving window still open at the cut-off, with an event",
             "same-day pair landed",
             "same-day pair, one still open",
             "still in: exit after the cut-off",

@@ -2,7 +2,9 @@
 database (no dbt): a June (`YYYY06`) and an August (`YYYY08`) package, manifest checksums,
 immutability on re-run, byte-identical regeneration (also from a scratch as-of copy), formula
 neutralisation read back with openpyxl, a failing check that publishes nothing, and the list of
-operations through the `frictionless validate` command line and Kohesio's three rules."""
+operations through the `frictionless validate` command line and Kohesio's three rules; refusals of
+a cut-off outside the programme's calendar and of an empty package (unless allow_empty); an
+identical rebuild that publishes nothing (unless forced); how far each pilot had landed."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import psycopg
 import pytest
 from openpyxl import load_workbook
 
+from osservatorio.errors import RunConfigurationError
 from osservatorio.publish.compliance import PackageCheckFailed, build_package
 
 if TYPE_CHECKING:
@@ -31,8 +34,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 SCHEMA = "compliance_h3_scratch"
-JUNE, AUGUST = date(2031, 6, 30), date(2031, 8, 31)
-KNOWN_AT = datetime(2031, 7, 1, tzinfo=UTC)
+JUNE, AUGUST = date(2029, 6, 30), date(2029, 8, 31)
+KNOWN_AT = datetime(2029, 7, 1, tzinfo=UTC)
 CODE_VERSION = "0123456789abcdef0123456789abcdef01234567"
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / (
     "plugins/osservatorio/publish/schemas/kohesio_list_of_operations_2021_2027.json"
@@ -68,9 +71,21 @@ JUNE_FILES = {
 FINANCIAL = "cutoff_date date, submission_period text, programme_code text, priority_code text, " + (
     "specific_objective_code text, fund_code text, category_of_region text"
 )
-MEASURES = (
-    "selected_operations bigint, total_eligible_cost numeric(16,2), public_contribution numeric(16,2), "
-    "eligible_expenditure_declared numeric(16,2)"
+# Table 1: every CPR Annex VII column; Table 2: one row per combination of Annex I codes.
+TABLE_1_MEASURES = (
+    "basis_for_calculation text, financial_allocation numeric(16,2), cofinancing_rate numeric(5,2), "
+    "total_eligible_cost numeric(16,2), selected_share_of_allocation numeric(9,2), "
+    "public_contribution numeric(16,2), eligible_expenditure_declared numeric(16,2), "
+    "declared_share_of_allocation numeric(9,2), selected_operations bigint"
+)
+CODES = (
+    "intervention_field_code text, form_of_support_code text, territorial_delivery_code text, "
+    "economic_activity_code text, location_code text, esf_secondary_theme_code text, "
+    "gender_equality_code text"
+)
+TABLE_2_MEASURES = (
+    "total_eligible_cost numeric(16,2), public_contribution numeric(16,2), "
+    "eligible_expenditure_declared numeric(16,2), selected_operations bigint"
 )
 INDICATORS = (
     "cutoff_date date, submission_period text, programme_code text, priority_code text, "
@@ -78,8 +93,8 @@ INDICATORS = (
     "unit text, gender text, indicator_value bigint"
 )
 DDL = {
-    "compliance_financial_table_1": f"{FINANCIAL}, {MEASURES}",
-    "compliance_financial_table_2": f"{FINANCIAL}, dimension_code text, dimension_value text, {MEASURES}",
+    "compliance_financial_table_1": f"{FINANCIAL}, {TABLE_1_MEASURES}",
+    "compliance_financial_table_2": f"{FINANCIAL}, {CODES}, {TABLE_2_MEASURES}",
     "compliance_table_6_outputs": INDICATORS,
     "compliance_table_10_results": INDICATORS,
     "compliance_list_of_operations": "cutoff_date date, " + ", ".join(f'"{h}" text' for h in KOHESIO_HEADERS),
@@ -98,18 +113,43 @@ def financial_rows(cutoff: date) -> list[tuple]:
     period = f"{cutoff:%Y%m}"
     key = (cutoff, period, PROGRAMME, "4", "ESO4.8", "ESF+")
     return [
-        (*key, "more developed", 2, "500000.00", "400000.00", "125000.25"),
-        (*key, "less developed", 3, "1200000.00", "960000.00", "300000.50"),
+        (
+            *key,
+            "more developed",
+            "public",
+            "4000000.00",
+            "40.00",
+            "500000.00",
+            "10.00",
+            "400000.00",
+            "125000.25",
+            "3.13",
+            2,
+        ),
+        (
+            *key,
+            "less developed",
+            "total",
+            "6000000.00",
+            "60.00",
+            "1200000.00",
+            "20.00",
+            "960000.00",
+            "300000.50",
+            "5.00",
+            3,
+        ),
     ]
 
 
 def table_2_rows(cutoff: date) -> list[tuple]:
     period = f"{cutoff:%Y%m}"
-    key = (cutoff, period, PROGRAMME, "4", "ESO4.8", "ESF+", "less developed")
+    key = (cutoff, period, PROGRAMME, "4", "ESO4.8", "ESF+")
+    codes = ("01", "33", "23", "ITI43", "09", "02")  # form of support ... gender equality
     return [
-        (*key, "01", "153", 2, "700000.00", "560000.00", "200000.00"),
-        (*key, "01", "163", 1, "500000.00", "400000.00", "100000.50"),
-        (*key, "07", "02", 3, "1200000.00", "960000.00", "300000.50"),
+        (*key, "less developed", "153", *codes, "700000.00", "560000.00", "200000.00", 2),
+        (*key, "less developed", "163", *codes, "500000.00", "400000.00", "100000.50", 1),
+        (*key, "more developed", "153", *codes, "500000.00", "400000.00", "125000.25", 2),
     ]
 
 
@@ -155,7 +195,7 @@ def operation(op_id: str, **overrides: str) -> dict[str, str]:
         Program_Priority_Axis_Code="4",
         Program_Specific_Objective_Code="ESO4.8",
         Fund_Name="European Social Fund Plus",
-        Date_Of_Last_Update="30/06/2031",
+        Date_Of_Last_Update="30/06/2029",
     )
     row.update(overrides)
     return row
@@ -234,13 +274,13 @@ def conn(test_env: TestEnv) -> Iterator[psycopg.Connection]:
     with psycopg.connect(test_env.warehouse_uri, autocommit=True) as connection:
         create_schema(connection, SCHEMA)
         yield connection
-        for schema in (SCHEMA, f"{SCHEMA}_asof", f"{SCHEMA}_corrected", f"{SCHEMA}_bad"):
+        for schema in (SCHEMA, f"{SCHEMA}_asof", f"{SCHEMA}_corrected", f"{SCHEMA}_bad", f"{SCHEMA}_empty"):
             connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 @pytest.fixture(scope="module")
 def landings(conn: psycopg.Connection) -> dict[str, int]:
-    """raw.batches as of several times: known at 1 July 2031 are L1 and L2 (L2 replaced by L3 on
+    """raw.batches as of several times: known at 1 July 2029 are L1 and L2 (L2 replaced by L3 on
     15 July, L4 landed on 20 July)."""
     conn.execute("DELETE FROM raw.batches WHERE pilot_id LIKE 'h3_%'")
 
@@ -256,21 +296,31 @@ def landings(conn: psycopg.Connection) -> dict[str, int]:
         return name, row[0]
 
     def july(day: int) -> datetime:
-        return datetime(2031, 7, day, tzinfo=UTC)
+        return datetime(2029, 7, day, tzinfo=UTC)
 
+    # h3_c's daily batch of 30 June, landed at midnight: it reaches the June cut-off.
+    conn.execute(
+        "INSERT INTO raw.batches (batch_id, pilot_id, entity, data_interval_start, data_interval_end,"
+        " received, loaded, quarantined, landed_at) VALUES (%s, 'h3_c', 'operations', %s, %s, 0, 0, 0, %s)",
+        ("h3_c/operations/20290630T000000", datetime(2029, 6, 30, tzinfo=UTC), july(1), july(1)),
+    )
     return dict(
         [
-            land("L1", "h3_a/operations/20310601T000000", datetime(2031, 6, 2, tzinfo=UTC)),
+            land("L1", "h3_a/operations/20290601T000000", datetime(2029, 6, 2, tzinfo=UTC)),
             land(
                 "L2",
-                "h3_b/participant_enrolments/20310601T000000",
-                datetime(2031, 6, 2, tzinfo=UTC),
+                "h3_b/participant_enrolments/20290601T000000",
+                datetime(2029, 6, 2, tzinfo=UTC),
                 july(15),
             ),
-            land("L3", "h3_b/participant_enrolments/20310601T000000", july(15)),
-            land("L4", "h3_a/operations/20310701T000000", july(20)),
+            land("L3", "h3_b/participant_enrolments/20290601T000000", july(15)),
+            land("L4", "h3_a/operations/20290701T000000", july(20)),
         ]
     )
+
+
+# h3_a and h3_b landed only up to 2 June as known at 1 July, h3_c up to the cut-off, h3_d nothing.
+PILOTS = ("h3_a", "h3_b", "h3_c", "h3_d")
 
 
 def build(conn: psycopg.Connection, root: Path, cutoff: date, schema: str = SCHEMA, **kw: Any):
@@ -281,6 +331,7 @@ def build(conn: psycopg.Connection, root: Path, cutoff: date, schema: str = SCHE
         known_at=KNOWN_AT,
         code_version=CODE_VERSION,
         reason="first publication",
+        pilots=PILOTS,
     )
     return build_package(conn, **(args | kw))
 
@@ -292,7 +343,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def june(conn: psycopg.Connection, landings: dict[str, int], root: Path):
-    return build(conn, root, JUNE, generated_at=datetime(2031, 7, 2, 9, 30, tzinfo=UTC))
+    return build(conn, root, JUNE, generated_at=datetime(2029, 7, 2, 9, 30, tzinfo=UTC))
 
 
 def sha256(path: Path) -> str:
@@ -305,23 +356,23 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 # -- the June package -------------------------------------------------------------------------
 def test_june_package_holds_every_table_and_a_manifest(june: Any, root: Path, landings: dict) -> None:
-    assert june.path == root / "203106" / "v001"
+    assert june.path == root / "202906" / "v001"
     assert june.version == 1
     assert {p.name for p in june.path.iterdir()} == JUNE_FILES
     manifest = json.loads((june.path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest == june.manifest
-    assert manifest["cutoff_date"] == "2031-06-30"
-    assert manifest["submission_period"] == "203106"
+    assert manifest["cutoff_date"] == "2029-06-30"
+    assert manifest["submission_period"] == "202906"
     assert (manifest["version"], manifest["supersedes"], manifest["reason"]) == (1, None, "first publication")
-    assert manifest["generated_at"] == "2031-07-02T09:30:00+00:00"
-    assert manifest["known_at"] == "2031-07-01T00:00:00+00:00"
+    assert manifest["generated_at"] == "2029-07-02T09:30:00+00:00"
+    assert manifest["known_at"] == "2029-07-01T00:00:00+00:00"
     assert manifest["code_version"] == CODE_VERSION
     # Known on 1 July: L1 and L2 (L2 was only replaced on 15 July); not L3 nor L4.
     # (other test modules on the same worker land batches of their own pilots in this database)
     ours = [batch for batch in manifest["source_batches"] if batch.startswith(("h3_a/", "h3_b/"))]
     assert ours == [
-        "h3_a/operations/20310601T000000",
-        "h3_b/participant_enrolments/20310601T000000",
+        "h3_a/operations/20290601T000000",
+        "h3_b/participant_enrolments/20290601T000000",
     ]
     assert manifest["source_landing_ids"] == sorted(manifest["source_landing_ids"])
     assert {landings["L1"], landings["L2"]} <= set(manifest["source_landing_ids"])
@@ -353,10 +404,13 @@ def test_published_files_and_folder_are_read_only(june: Any) -> None:
 def test_financial_table_csv_is_exactly_as_expected(june: Any) -> None:
     expected = (
         "cutoff_date,submission_period,programme_code,priority_code,specific_objective_code,fund_code,"
-        "category_of_region,selected_operations,total_eligible_cost,public_contribution,"
-        "eligible_expenditure_declared\n"
-        "2031-06-30,203106,2021IT16FFPR003,4,ESO4.8,ESF+,less developed,3,1200000.00,960000.00,300000.50\n"
-        "2031-06-30,203106,2021IT16FFPR003,4,ESO4.8,ESF+,more developed,2,500000.00,400000.00,125000.25\n"
+        "category_of_region,basis_for_calculation,financial_allocation,cofinancing_rate,total_eligible_cost,"
+        "selected_share_of_allocation,public_contribution,eligible_expenditure_declared,"
+        "declared_share_of_allocation,selected_operations\n"
+        "2029-06-30,202906,2021IT16FFPR003,4,ESO4.8,ESF+,less developed,total,6000000.00,60.00,1200000.00,"
+        "20.00,960000.00,300000.50,5.00,3\n"
+        "2029-06-30,202906,2021IT16FFPR003,4,ESO4.8,ESF+,more developed,public,4000000.00,40.00,500000.00,"
+        "10.00,400000.00,125000.25,3.13,2\n"
     )
     assert (june.path / "financial_table_1.csv").read_bytes() == expected.encode("utf-8")
 
@@ -395,13 +449,18 @@ def test_workbook_has_a_sheet_per_table_frozen_headers_and_numbers(june: Any) ->
         assert sheet.freeze_panes == "A2", sheet.title
     fin = book["financial_table_1"]
     assert [c.value for c in fin[1]][7:] == [
-        "selected_operations",
+        "basis_for_calculation",
+        "financial_allocation",
+        "cofinancing_rate",
         "total_eligible_cost",
+        "selected_share_of_allocation",
         "public_contribution",
         "eligible_expenditure_declared",
+        "declared_share_of_allocation",
+        "selected_operations",
     ]
-    assert [c.value for c in fin[2]][7:] == [3, 1200000, 960000, 300000.5]
-    assert all(c.data_type == "n" for c in fin[2][7:])
+    assert [c.value for c in fin[2]][7:] == ["total", 6000000, 60, 1200000, 20, 960000, 300000.5, 5, 3]
+    assert all(c.data_type == "n" for c in fin[2][8:])
     assert fin.column_dimensions["G"].width >= len("category_of_region")
     ops = book["list_of_operations"]
     header = [c.value for c in ops[1]]
@@ -424,7 +483,7 @@ def test_summary_page_is_self_contained_and_says_targets_are_illustrative(june: 
 # -- the August package -----------------------------------------------------------------------
 def test_august_package_has_no_indicator_tables(conn: psycopg.Connection, landings: dict, root: Path) -> None:
     package = build(conn, root, AUGUST)
-    assert package.path == root / "203108" / "v001"
+    assert package.path == root / "202908" / "v001"
     names = {p.name for p in package.path.iterdir()}
     assert names == JUNE_FILES - {"table_6_outputs.csv", "table_10_results.csv"}
     assert "table_6_outputs" not in package.manifest["row_counts"]
@@ -432,23 +491,121 @@ def test_august_package_has_no_indicator_tables(conn: psycopg.Connection, landin
     assert "table_6_outputs" not in load_workbook(package.path / "compliance_tables.xlsx").sheetnames
     page = (package.path / "summary.html").read_text(encoding="utf-8")
     assert "only for the June and December cut-offs" in page
-    assert read_csv(package.path / "financial_table_1.csv")[0]["cutoff_date"] == "2031-08-31"
+    assert read_csv(package.path / "financial_table_1.csv")[0]["cutoff_date"] == "2029-08-31"
 
 
 # -- immutability and reproducibility ---------------------------------------------------------
-def test_rerun_publishes_the_next_version_and_leaves_the_first_unchanged(
+def test_an_identical_rerun_publishes_nothing_and_a_forced_one_the_next_version(
     conn: psycopg.Connection, june: Any, root: Path
 ) -> None:
     before = {p.name: (sha256(p), p.stat().st_mtime_ns) for p in june.path.iterdir()}
-    second = build(conn, root, JUNE, reason="rerun after the quarantine review")
-    assert second.path == root / "203106" / "v002"
+    again = build(conn, root, JUNE, reason="rerun after the quarantine review")
+    assert (again.published, again.path, again.version) == (False, june.path, 1)
+    assert again.manifest == june.manifest  # the current version's
+    assert "unchanged" in again.describe()
+    assert sorted(p.name for p in (root / "202906").iterdir()) == ["v001"]
+    assert not [p for p in root.iterdir() if p.name.startswith(".building-")]  # staging discarded
+
+    second = build(conn, root, JUNE, reason="rerun after the quarantine review", force=True)
+    assert second.published
+    assert second.path == root / "202906" / "v002"
     assert (second.version, second.manifest["supersedes"]) == (2, 1)
     assert second.manifest["reason"] == "rerun after the quarantine review"
+    assert (second.manifest["forced"], june.manifest["forced"]) == (True, False)
     assert {p.name: (sha256(p), p.stat().st_mtime_ns) for p in june.path.iterdir()} == before
     for name in JUNE_FILES - {"manifest.json"}:
         assert (second.path / name).read_bytes() == (june.path / name).read_bytes(), name
     differing = {k for k in june.manifest if june.manifest[k] != second.manifest[k]}
-    assert differing == {"generated_at", "version", "supersedes", "reason"}
+    assert differing == {"generated_at", "version", "supersedes", "reason", "forced"}
+
+
+def test_a_changed_file_publishes_the_next_version_without_force(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    root = tmp_path / "packages"
+    build(conn, root, JUNE)
+    copy_schema(conn, SCHEMA, f"{SCHEMA}_corrected")
+    conn.execute(
+        f"UPDATE {SCHEMA}_corrected.compliance_data_quality_annex SET value = value + 1"
+        " WHERE section = 'quarantine_open'"
+    )
+    changed = build(conn, root, JUNE, schema=f"{SCHEMA}_corrected", reason="a quarantined record reviewed")
+    assert (changed.published, changed.version, changed.manifest["forced"]) == (True, 2, False)
+
+
+# -- calendar and completeness ----------------------------------------------------------------
+@pytest.mark.parametrize("cutoff", [date(2031, 6, 30), date(2021, 6, 30), date(2030, 3, 31)])
+def test_a_cutoff_outside_the_programme_calendar_is_refused(
+    conn: psycopg.Connection, tmp_path: Path, cutoff: date
+) -> None:
+    with pytest.raises(
+        RunConfigurationError, match="outside the programme's transmission calendar"
+    ) as refused:
+        build(conn, tmp_path, cutoff)
+    assert "from 2021-12-31 (first transmission, due 2022-01-31) to 2029-12-31" in str(refused.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_package_is_refused_unless_allowed(conn: psycopg.Connection, tmp_path: Path) -> None:
+    empty = f"{SCHEMA}_empty"
+    copy_schema(conn, SCHEMA, empty)
+    for table in DDL:
+        conn.execute(f"DELETE FROM {empty}.{table}")
+    with pytest.raises(PackageCheckFailed) as failure:
+        build(conn, tmp_path / "refused", JUNE, schema=empty)
+    tables = {v.table for v in failure.value.violations}
+    assert tables == {
+        "compliance_financial_table_1",
+        "compliance_financial_table_2",
+        "compliance_table_6_outputs",
+        "compliance_table_10_results",
+    }
+    assert "rule 'a package's financial and indicator tables are not empty' broken" in str(failure.value)
+    assert list((tmp_path / "refused").iterdir()) == []
+    allowed = build(conn, tmp_path / "allowed", JUNE, schema=empty, allow_empty=True)
+    assert allowed.manifest["allow_empty"] is True
+    assert set(allowed.manifest["row_counts"].values()) == {0}
+    # One empty table is enough: August without its Table 2.
+    conn.execute(
+        f"INSERT INTO {empty}.compliance_financial_table_1"
+        f" SELECT * FROM {SCHEMA}.compliance_financial_table_1"
+    )
+    with pytest.raises(PackageCheckFailed) as august:
+        build(conn, tmp_path / "august", AUGUST, schema=empty)
+    empty_rule = "a package's financial and indicator tables are not empty"
+    assert {v.table for v in august.value.violations if v.rule == empty_rule} == {
+        "compliance_financial_table_2"
+    }
+
+
+def test_each_pilot_says_how_far_its_data_had_landed(
+    conn: psycopg.Connection, june: Any, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    def at(month: int, day: int) -> str:
+        return datetime(2029, month, day, tzinfo=UTC).isoformat()
+
+    short = {"start": at(6, 2), "end": at(6, 2)}  # L1 and L2 as the landings fixture writes them
+    assert june.manifest["pilot_landings"] == {
+        "h3_a": {"last_data_interval": short, "covers_cutoff": False, "interval_reaching_cutoff": None},
+        "h3_b": {"last_data_interval": short, "covers_cutoff": False, "interval_reaching_cutoff": None},
+        "h3_c": {
+            "last_data_interval": {"start": at(6, 30), "end": at(7, 1)},
+            "covers_cutoff": True,
+            "interval_reaching_cutoff": {"start": at(6, 30), "end": at(7, 1)},
+        },
+        "h3_d": {"last_data_interval": None, "covers_cutoff": False, "interval_reaching_cutoff": None},
+    }
+    page = (june.path / "summary.html").read_text(encoding="utf-8")
+    warning = page[page.index('<p class="warning"><strong>Incomplete:') :].split("</p>")[0]
+    assert "h3_a, h3_b, h3_d" in warning
+    assert "h3_c" not in warning
+    assert "30/06/2029 00:00 – 01/07/2029 00:00 UTC" in page
+    # The run's log names each pilot short of the cut-off.
+    with caplog.at_level("WARNING", logger="osservatorio.publish.compliance.build"):
+        build(conn, tmp_path, JUNE)
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert [m.split()[1] for m in warned] == ["h3_a", "h3_b", "h3_d"]
+    assert all("has not landed data up to the 2029-06-30 cut-off" in m for m in warned)
 
 
 def test_rebuild_from_an_as_of_copy_is_byte_identical(

@@ -92,6 +92,7 @@ def test_the_warehouse_has_every_layer_to_protect(built: TestEnv) -> None:
 
 
 def test_the_pipeline_owns_and_reads_everything(built: TestEnv) -> None:
+    """Everything but the download log, which it reads and may only append to (below)."""
     everything = relations(built)
     assert readable(built.warehouse_uri, everything) == everything
     with psycopg.connect(built.warehouse_uri) as conn:
@@ -99,9 +100,147 @@ def test_the_pipeline_owns_and_reads_everything(built: TestEnv) -> None:
             "SELECT n.nspname || '.' || c.relname, pg_get_userbyid(c.relowner) FROM pg_class AS c"
             " JOIN pg_namespace AS n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'v', 'm', 'p', 'S')"
             f" AND {OWN_SCHEMAS}"
-            " AND c.relowner <> 'osservatorio_pipeline'::regrole"
+            " AND c.relowner <> 'osservatorio_pipeline'::regrole ORDER BY 1"
         ).fetchall()
-    assert foreign == []
+    assert foreign == [
+        ("audit.package_downloads", AUDIT_OWNER),
+        ("audit.package_downloads_download_id_seq", AUDIT_OWNER),
+    ]
+
+
+# --- the download log: no writer can rewrite it (issue 24 point 8) -------------------------------
+
+AUDIT_OWNER = "osservatorio_audit"
+LOG = "audit.package_downloads"
+# What a writer of the log would do to rewrite it, each refused by PostgreSQL for want of a right.
+REWRITES = [
+    f"ALTER TABLE {LOG} DISABLE TRIGGER package_downloads_append_only",
+    f"ALTER TABLE {LOG} DISABLE TRIGGER ALL",
+    f"ALTER TABLE {LOG} ADD COLUMN note text",
+    f"ALTER TABLE {LOG} ALTER COLUMN downloaded_at SET DEFAULT '2020-01-01'",
+    f"ALTER TABLE {LOG} RENAME TO package_downloads_old",
+    f"ALTER TABLE {LOG} OWNER TO osservatorio_pipeline",
+    f"DROP TRIGGER package_downloads_stamp ON {LOG}",
+    f"DROP TRIGGER package_downloads_append_only ON {LOG}",
+    "CREATE OR REPLACE FUNCTION audit.refuse_change() RETURNS trigger LANGUAGE plpgsql"
+    " AS $$ BEGIN RETURN NEW; END $$",
+    "CREATE OR REPLACE FUNCTION audit.stamp_download() RETURNS trigger LANGUAGE plpgsql"
+    " AS $$ BEGIN RETURN NEW; END $$",
+    "ALTER FUNCTION audit.stamp_download() OWNER TO osservatorio_pipeline",
+    "DROP FUNCTION audit.refuse_change() CASCADE",
+    f"DROP TABLE {LOG}",
+    "DROP SCHEMA audit CASCADE",
+    "ALTER SCHEMA audit RENAME TO audit_old",
+    "CREATE TABLE audit.package_downloads_copy (x int)",
+    f"UPDATE {LOG} SET username = 'mallory'",
+    f"DELETE FROM {LOG}",
+    f"TRUNCATE {LOG}",
+    "SELECT setval('audit.package_downloads_download_id_seq', 1)",
+    "SET session_replication_role = replica",  # would silence every trigger
+    f"SET ROLE {AUDIT_OWNER}",
+    f"GRANT {AUDIT_OWNER} TO osservatorio_pipeline",
+]
+
+
+def writer_uris(env: TestEnv) -> dict[str, str]:
+    """The roles that write the log: the pipeline, and the download page, which writes through
+    the pipeline's Airflow connection `osservatorio_warehouse` (docs/downloads.md)."""
+    page = env.env["AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE"]
+    return {"pipeline": env.warehouse_uri, "download page": page}
+
+
+def log_rows(uri: str) -> list[tuple]:
+    with psycopg.connect(uri) as conn:
+        return conn.execute(f"SELECT * FROM {LOG} ORDER BY download_id").fetchall()
+
+
+def insert_download(conn: psycopg.Connection, username: str, **chosen: object) -> tuple[int, object]:
+    """An INSERT as a writer could send it, with columns of its choosing; returns (id, time)."""
+    columns = {"username": username, "cutoff": "202606", "package_version": "v001",
+               "file_name": "tables.xlsx", "sha256": "0" * 64, "bytes": 1, **chosen}  # fmt: skip
+    query = sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING download_id, downloaded_at").format(
+        sql.SQL(LOG),
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+    )
+    return conn.execute(query, list(columns.values())).fetchone()
+
+
+def test_the_download_log_belongs_to_a_role_nobody_logs_in_as(built: TestEnv) -> None:
+    with psycopg.connect(built.warehouse_uri) as conn:
+        owners = conn.execute(
+            "SELECT 'schema', pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'audit'"
+            " UNION ALL SELECT 'table', pg_get_userbyid(relowner) FROM pg_class"
+            "  WHERE oid = 'audit.package_downloads'::regclass"
+            " UNION ALL SELECT p.proname, pg_get_userbyid(p.proowner) FROM pg_proc AS p"
+            "  WHERE p.pronamespace = 'audit'::regnamespace ORDER BY 1"
+        ).fetchall()
+        owner = conn.execute(
+            "SELECT rolcanlogin, rolsuper, rolcreaterole,"
+            " (SELECT count(*) FROM pg_auth_members WHERE roleid = r.oid)"
+            " FROM pg_roles AS r WHERE rolname = %s",
+            (AUDIT_OWNER,),
+        ).fetchone()
+        pipeline = conn.execute(
+            "SELECT rolsuper, rolcreaterole, rolbypassrls, pg_has_role(current_user, %s, 'MEMBER')"
+            " FROM pg_roles WHERE rolname = current_user",
+            (AUDIT_OWNER,),
+        ).fetchone()
+        rights = conn.execute(
+            "SELECT privilege_type FROM information_schema.table_privileges"
+            " WHERE grantee = current_user AND table_schema = 'audit' ORDER BY 1"
+        ).fetchall()
+    assert owners == [
+        ("refuse_change", AUDIT_OWNER),
+        ("schema", AUDIT_OWNER),
+        ("stamp_download", AUDIT_OWNER),
+        ("table", AUDIT_OWNER),
+    ]
+    assert owner == (False, False, False, 0)  # cannot log in, and no role is a member of it
+    assert pipeline == (False, False, False, False)
+    assert rights == [("INSERT",), ("SELECT",)]
+
+
+@pytest.mark.parametrize("writer", ["pipeline", "download page"])
+@pytest.mark.parametrize("statement", REWRITES)
+def test_a_writer_of_the_download_log_cannot_rewrite_it(built: TestEnv, writer: str, statement: str) -> None:
+    uri = writer_uris(built)[writer]
+    with psycopg.connect(uri, autocommit=True) as conn:
+        insert_download(conn, "carol")  # a row to protect
+    before = log_rows(uri)
+    with psycopg.connect(uri, autocommit=True) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(statement)
+    assert log_rows(uri) == before
+
+
+@pytest.mark.parametrize("writer", ["pipeline", "download page"])
+def test_the_server_sets_the_id_and_time_of_every_download(built: TestEnv, writer: str) -> None:
+    """A backdated row with a chosen id (even with OVERRIDING SYSTEM VALUE) gets the server's."""
+    from datetime import UTC, datetime, timedelta
+
+    uri = writer_uris(built)[writer]
+    backdated = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with psycopg.connect(uri, autocommit=True) as conn:
+        insert_download(conn, "carol")  # a row whose id the next ones could try to reuse
+        [(start, top)] = conn.execute(f"SELECT clock_timestamp(), max(download_id) FROM {LOG}").fetchall()
+        first = insert_download(conn, "mallory", download_id=-1, downloaded_at=backdated)
+        second = insert_download(conn, "mallory", download_id=top, downloaded_at=backdated)
+        third = conn.execute(
+            f"INSERT INTO {LOG} (download_id, downloaded_at, username, cutoff, package_version,"
+            " file_name, sha256, bytes) OVERRIDING SYSTEM VALUE"
+            " VALUES (%s, %s, 'mallory', '202606', 'v001', 'x.csv', %s, 1)"
+            " RETURNING download_id, downloaded_at",
+            (top, backdated, "0" * 64),
+        ).fetchone()
+        [end] = conn.execute("SELECT clock_timestamp()").fetchone()
+    ids = [row[0] for row in (first, second, third)]
+    assert ids == sorted(set(ids))  # new ids, in the order of the inserts
+    assert min(ids) > top  # none of the chosen ones (-1, an existing id)
+    for _, at in (first, second, third):
+        assert start <= at <= end
+        assert at - backdated > timedelta(days=1)
+    stored = {row[0]: row[1] for row in log_rows(uri) if row[0] in ids}
+    assert stored == {row[0]: row[1] for row in (first, second, third)}
 
 
 def test_the_analyst_reads_the_marts_and_nothing_else(built: TestEnv) -> None:

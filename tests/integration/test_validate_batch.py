@@ -47,6 +47,8 @@ DEFECTS = [
     ({"data_ingresso": "2026-07-01", "data_uscita": None}, "entry_not_in_future", "entry date after the end"),
     ({"data_uscita": "2026-07-01"}, "exit_not_in_future", "exit date after the end"),
     ({"comune_residenza": "58091"}, "residence_comune_format", "not a 6-digit ISTAT code"),
+    ({"comune_residenza": "058999"}, "residence_comune_known", "not a real ISTAT comune code"),
+    ({"comune_residenza": "999999"}, "residence_comune_known", "(comune_residenza='999999')"),
     ({"disabilita": "forse"}, "disability_domain", "disability not one of yes, no, refused, unknown"),
     ({"mesi_disoccupazione": -3}, "unemployment_months_not_negative", "months of unemployment negative"),
     (
@@ -165,6 +167,18 @@ def test_an_impossible_age_is_quarantined(tmp_path: Path, year: int, rules: list
     [entry] = [json.loads(line) for line in Path(summary.quarantine_path).read_text().splitlines()]
     assert entry["failed_rules"] == rules
     assert "age at entry impossible (negative or over 110 years)" in entry["reason"]
+
+
+@pytest.mark.parametrize("comune", ["058118", "015146", "063049"])  # Ciampino, Milano, Napoli
+def test_a_residence_outside_every_pilot_territory_lands(tmp_path: Path, comune: str) -> None:
+    """A participant may live anywhere in Italy: a real comune outside the pilots' territories
+    (none of these is in config/pilots.yaml) is valid."""
+    assert all(comune not in pilot.comuni for pilot in load_registry().values())
+    records = [GOOD | {"comune_residenza": comune}]
+    summary = validate_batch(PILOT, "participant_enrolments", write_batch(tmp_path, records), KEY, AS_OF)
+    assert (summary.valid, summary.quarantined, summary.failures_by_rule) == (1, 0, {})
+    [landed] = [json.loads(line) for line in Path(summary.valid_path).read_text().splitlines()]
+    assert landed["record"]["residence_comune"] == comune
 
 
 def test_valid_records_carry_a_person_key_and_no_identifiers(tmp_path: Path) -> None:

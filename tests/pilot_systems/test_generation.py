@@ -10,10 +10,11 @@ from datetime import date, timedelta
 import pytest
 from stdnum.it import codicefiscale, iva
 
+from osservatorio.registry import istat_comuni
 from pilot_systems.catalogue import OPERATIONS
 from pilot_systems.generators.base import DEFAULT_TODAY
 from pilot_systems.system import PilotSystem
-from pilot_systems.territories import TERRITORIES
+from pilot_systems.territories import OUTSIDE_RESIDENCES, TERRITORIES
 from pilot_systems.vocabularies import ENTITIES, VOCABULARIES
 
 PILOTS = list(VOCABULARIES)
@@ -84,11 +85,23 @@ def test_clean_enrolments_are_realistic(pilot: str) -> None:
     assert {r["isced_level"] for r in records} == set(range(9))
     for field in ("disability", "third_country_national", "foreign_background", "minority", "homeless"):
         assert {"yes", "no", "refused"} <= {r[field] for r in records}, field
-    assert {r["residence_comune"] for r in records} <= {c.istat for c in TERRITORIES[pilot]}
+    # most live in the pilot's territory, a few elsewhere in Italy (real comuni)
+    residences = Counter(r["residence_comune"] for r in records)
+    home = {c.istat for c in TERRITORIES[pilot]}
+    outside = {c.istat for c in OUTSIDE_RESIDENCES[pilot]} - home
+    assert set(residences) <= home | outside <= istat_comuni()
+    assert 0 < sum(n for c, n in residences.items() if c in outside) < 0.08 * len(records)
     assert all(r["entry_date"] <= DEFAULT_TODAY for r in records)  # type: ignore[operator]
     assert all(r["exit_date"] is None or r["exit_date"] >= r["entry_date"] for r in records)  # type: ignore[operator]
     participations = Counter((r["tax_code"], r["operation_id"]) for r in records)
     assert 0 < sum(n - 1 for n in participations.values()) < 0.06 * len(records)  # re-entries
+    stays: dict[tuple[object, object], list[tuple[date, date | None]]] = {}
+    for r in records:
+        stays.setdefault((r["tax_code"], r["operation_id"]), []).append((r["entry_date"], r["exit_date"]))  # type: ignore[arg-type]
+    overlapping = [  # a stay starting while an earlier one is still open
+        s for s in stays.values() if any(e1 < e2 and (x1 is None or x1 >= e2) for e1, x1 in s for e2, _ in s)
+    ]
+    assert overlapping
 
 
 def test_tax_codes_match_birth_date_and_gender() -> None:
@@ -108,16 +121,37 @@ def test_operations_supported_entities_and_expenditures_are_well_formed(pilot: s
     for op in ops:
         assert len(str(op["cup"])) == 15
         assert str(op["cup"]).isalnum()
-        assert op["intervention_field"] in (138, 152, 153, 163)
+        assert op["intervention_field"] in ("138", "152", "153", "163")  # CPR Annex I, three digits
+        assert op["form_of_support"] == "01"
+        assert op["gender_equality"] in ("01", "02")
         assert 0 <= op["cofinancing_rate"] <= 100
         assert op["action"] in ("4.4.8.1", "4.4.8.2")
+        assert op["selection_date"] <= op["start_date"]  # type: ignore[operator]
+        withdrawn = op["withdrawal_date"] is not None
+        assert op["status"] == ("withdrawn" if withdrawn else "selected")
     assert "ESF+" in {o["fund"] for o in ops} or pilot == "cal_adda_martesana"
     entities = [r.canonical for r in system.records("supported_entities")]
     assert all(iva.is_valid(str(e["entity_vat_number"])) for e in entities)
     assert {"cooperative", "public_administration"} <= {e["entity_type"] for e in entities}
     spent = [r.canonical for r in system.records("expenditures")]
     assert spent
+    idle = {op.code for op in OPERATIONS[pilot] if not op.has_activity}  # selected, not started
+    assert not idle & {str(e["operation_id"]) for e in entities + spent}
     assert all(float(s["amount"]) > 0 and s["declared_date"] < DEFAULT_TODAY for s in spent)
+
+
+def test_one_operation_is_selected_before_it_starts_and_one_is_withdrawn() -> None:
+    """What the financial tables' selection rule is tested on (June 2026 cut-off)."""
+    june = date(2026, 6, 30)
+    ops = [r.canonical for pilot in PILOTS for r in PilotSystem(pilot, 50, 1, 0).records("operations")]
+    esf = [op for op in ops if op["fund"] == "ESF+"]
+    assert any(op["selection_date"] <= june < op["start_date"] for op in esf)  # type: ignore[operator]
+    withdrawn = [op for op in esf if op["status"] == "withdrawn"]
+    assert withdrawn
+    assert all(june < op["withdrawal_date"] for op in withdrawn)
+    # Before the withdrawal happened the system showed a selected operation.
+    earlier = PilotSystem("zot_pratico", 50, 1, 0, today=date(2026, 7, 1)).records("operations")
+    assert "withdrawn" not in {r.canonical["status"] for r in earlier}
 
 
 def test_result_events_cover_every_relation_to_the_exit() -> None:
@@ -167,9 +201,7 @@ def test_defects_are_injected_labelled_and_visible(entity: str) -> None:
             assert ("missing_gender" in d) == (canonical["gender"] is None)
             assert ("missing_birth_date" in d) == (canonical["birth_date"] is None)
             assert ("missing_labour_status" in d) == (canonical["labour_status"] is None)
-            assert ("unknown_comune" in d) == (
-                canonical["residence_comune"] not in [t.istat for t in TERRITORIES["cmrc_col"]]
-            )
+            assert ("unknown_comune" in d) == (canonical["residence_comune"] not in istat_comuni())
             assert ("future_entry_date" in d) == (canonical["entry_date"] > DEFAULT_TODAY)  # type: ignore[operator]
             exit_ = canonical["exit_date"]
             assert ("exit_before_entry" in d) == (exit_ is not None and exit_ < canonical["entry_date"])  # type: ignore[operator]

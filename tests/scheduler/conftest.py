@@ -262,6 +262,7 @@ def airflow_stack(pilot_systems: str, pilots_port: int) -> Iterator[AirflowStack
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "60",
         "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
     }
+    (STATE / "passwords.json").touch(mode=0o600)  # plain-text passwords: this user's only
     (STATE / "passwords.json").write_text(json.dumps({"admin": ADMIN_PASSWORD}), encoding="utf-8")
     env = load_env(overrides)
     fresh_databases(env)

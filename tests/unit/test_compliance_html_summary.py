@@ -37,8 +37,9 @@ def indicator(code: str, gender: str, value: int, name: str = "Total participant
 
 def tables(illustrative: bool = True) -> list[PackageTable]:
     financial = [
-        (JUNE, "203106", "2021IT16FFPR003", "4", "ESO4.8", "ESF+", "less developed", 3,
-         Decimal("1000.00"), Decimal("800.00"), Decimal("250.00")),
+        (JUNE, "203106", "2021IT16FFPR003", "4", "ESO4.8", "ESF+", "less developed", "public",
+         Decimal("4000.00"), Decimal("40.00"), Decimal("1000.00"), Decimal("20.00"), Decimal("800.00"),
+         Decimal("250.00"), Decimal("6.25"), 3),
     ]  # fmt: skip
     outputs = [
         indicator("EECO01", "F", 6, NASTY),
@@ -90,6 +91,29 @@ def test_financial_progress_shows_cost_and_declared_expenditure() -> None:
     assert ">250.00</text>" in page
 
 
+def test_table_1_shows_every_annex_vii_column() -> None:
+    page = summary_html(tables(), JUNE, "203106")
+    section = page[page.index("<h2>Table 1: financial data (CPR Annex VII)</h2>") :].split("<h2>")[1]
+    for header in (
+        "basis for calculation",
+        "financial allocation (EUR)",
+        "co-financing rate (%)",
+        "total eligible cost of selected operations (EUR)",
+        "share of the allocation covered (%)",
+        "public contribution (EUR)",
+        "eligible expenditure declared (EUR)",
+        "share of the allocation declared (%)",
+        "selected operations",
+    ):
+        assert f"<th>{header}</th>" in section
+    cells = [c.split("</td>")[0] for c in section.split("<td")[1:]]
+    values = [c.split(">", 1)[1] for c in cells]
+    assert values == [
+        "4", "ESO4.8", "ESF+", "less developed", "public", "4,000.00", "40.00", "1,000.00", "20.00",
+        "800.00", "250.00", "6.25", "3",
+    ]  # fmt: skip
+
+
 def test_an_august_package_says_why_it_has_no_indicator_chart() -> None:
     august = [t for t in tables() if t.spec not in (TABLE_6_OUTPUTS, TABLE_10_RESULTS)]
     page = summary_html(august, AUGUST, "203108")
@@ -99,3 +123,38 @@ def test_an_august_package_says_why_it_has_no_indicator_chart() -> None:
 
 def test_the_page_depends_only_on_rows_and_cutoff() -> None:
     assert summary_html(tables(), JUNE, "203106") == summary_html(tables(), JUNE, "203106")
+
+
+def test_each_pilot_says_how_far_its_data_had_landed_and_a_short_one_is_flagged() -> None:
+    from datetime import UTC, datetime
+
+    from osservatorio.publish.compliance.landings import PilotLanding
+
+    def at(month: int, day: int) -> datetime:
+        return datetime(2031, month, day, tzinfo=UTC)
+
+    pilots = [
+        PilotLanding(
+            "cmrc_col", last_interval=(at(11, 19), at(11, 20)), reaching_cutoff=(at(6, 30), at(7, 1))
+        ),
+        PilotLanding("zot_pratico", last_interval=(at(6, 14), at(6, 15)), reaching_cutoff=None),
+        PilotLanding("<b>new</b>", last_interval=None, reaching_cutoff=None),
+    ]
+    page = summary_html(tables(), JUNE, "203106", pilots)
+    section = page[page.index("<h2>Data landed per pilot</h2>") :]
+    complete = section[section.index("<td>cmrc_col</td>") :].split("</tr>")[0]
+    assert "30/06/2031 00:00 – 01/07/2031 00:00 UTC" in complete  # the interval that reached the cut-off
+    assert "landed up to the cut-off" in complete
+    assert "NOT" not in complete
+    short = section[section.index("<td>zot_pratico</td>") :].split("</tr>")[0]
+    assert "14/06/2031 00:00 – 15/06/2031 00:00 UTC" in short
+    assert "NOT landed up to the cut-off" in short
+    assert "&lt;b&gt;new&lt;/b&gt;" in section
+    assert "<b>new</b>" not in page
+    assert "nothing landed" in section
+    warning = section[section.index('<p class="warning">') :].split("</p>")[0]
+    assert "zot_pratico" in warning
+    assert "cmrc_col" not in warning
+    # Later intervals landing do not change the page of a pilot landed up to the cut-off.
+    later = [PilotLanding("cmrc_col", (at(12, 1), at(12, 2)), (at(6, 30), at(7, 1))), *pilots[1:]]
+    assert summary_html(tables(), JUNE, "203106", later) == page

@@ -3,6 +3,7 @@ hidden until the atomic rename; published files and folder are read-only."""
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from osservatorio.publish.compliance.cutoffs import carries_indicator_tables, su
 from osservatorio.publish.compliance.store import discard, publish, published_versions, staging_folder
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 
@@ -48,10 +50,10 @@ def write_manifest(folder: Path, version: int, supersedes: int | None) -> None:
 
 
 def test_versions_count_up_and_published_folders_are_read_only(tmp_path: Path) -> None:
-    first, version = publish(stage(tmp_path, "a"), tmp_path, "203106", write_manifest)
-    assert (first, version) == (tmp_path / "203106" / "v001", 1)
-    second, version = publish(stage(tmp_path, "b"), tmp_path, "203106", write_manifest)
-    assert (second, version) == (tmp_path / "203106" / "v002", 2)
+    first, version, published = astuple(publish(stage(tmp_path, "a"), tmp_path, "203106", write_manifest))
+    assert (first, version, published) == (tmp_path / "203106" / "v001", 1, True)
+    second, version, published = astuple(publish(stage(tmp_path, "b"), tmp_path, "203106", write_manifest))
+    assert (second, version, published) == (tmp_path / "203106" / "v002", 2, True)
     assert (first / "manifest.json").read_text() == "1 None"
     assert (second / "manifest.json").read_text() == "2 1"
     assert (first / "data.csv").read_text() == "a"
@@ -67,8 +69,8 @@ def test_versions_go_past_999_in_numeric_order(tmp_path: Path) -> None:
     for name in ("v009", "v010", "v999", "notes", ".building-x"):
         (tmp_path / "203106" / name).mkdir(parents=True)
     assert published_versions(tmp_path, "203106") == [9, 10, 999]
-    folder, version = publish(stage(tmp_path, "c"), tmp_path, "203106", write_manifest)
-    assert (folder.name, version) == ("v1000", 1000)
+    done = publish(stage(tmp_path, "c"), tmp_path, "203106", write_manifest)
+    assert (done.path.name, done.version) == ("v1000", 1000)
     assert published_versions(tmp_path, "203106")[-1] == 1000
 
 
@@ -89,3 +91,28 @@ def test_a_failure_while_finishing_publishes_nothing(tmp_path: Path) -> None:
         publish(staging, tmp_path, "203106", broken)
     assert published_versions(tmp_path, "203106") == []
     assert staging.exists()  # the caller (build_package) discards it
+
+
+def test_a_build_equal_to_the_current_version_publishes_nothing(tmp_path: Path) -> None:
+    publish(stage(tmp_path, "a"), tmp_path, "203106", write_manifest)
+    compared: list[Path] = []
+
+    def same_as(staging: Path) -> Callable[[Path], bool]:
+        def same(current: Path) -> bool:
+            compared.append(current)
+            return (current / "data.csv").read_text() == (staging / "data.csv").read_text()
+
+        return same
+
+    staging = stage(tmp_path, "a")
+    done = publish(staging, tmp_path, "203106", write_manifest, same_as=same_as(staging))
+    assert (done.path, done.version, done.published) == (tmp_path / "203106" / "v001", 1, False)
+    assert compared == [tmp_path / "203106" / "v001"]
+    assert staging.exists()  # left to the caller, which discards it
+    assert published_versions(tmp_path, "203106") == [1]
+    other = stage(tmp_path, "b")
+    changed = publish(other, tmp_path, "203106", write_manifest, same_as=same_as(other))
+    assert (changed.version, changed.published) == (2, True)
+    # A first version has nothing to equal.
+    first = stage(tmp_path, "a")
+    assert publish(first, tmp_path, "203108", write_manifest, same_as=same_as(first)).version == 1

@@ -25,8 +25,9 @@ CUTOFF = date(2031, 8, 31)
 
 def tables() -> list[PackageTable]:
     financial = [
-        (CUTOFF, "203108", "2021IT16FFPR003", "4", "ESO4.8", "ESF+", "less developed", 3,
-         Decimal("1200000.00"), Decimal("960000.00"), Decimal("-1.50")),
+        (CUTOFF, "203108", "2021IT16FFPR003", "4", "ESO4.8", "ESF+", "less developed", "public",
+         Decimal("6000000.00"), Decimal("40.00"), Decimal("1200000.00"), Decimal("16.00"),
+         Decimal("960000.00"), Decimal("-1.50"), Decimal("0.00"), 3),
     ]  # fmt: skip
     operation = dict.fromkeys(KOHESIO_COLUMNS, "")
     operation.update(
@@ -74,11 +75,14 @@ def test_sheets_headers_numbers_and_text() -> None:
     row = list(fin[2])
     assert row[0].is_date
     assert row[0].value == datetime(2031, 8, 31)
-    assert [(c.value, c.data_type) for c in row[7:]] == [(3, "n"), (1200000, "n"), (960000, "n"), (-1.5, "n")]
+    assert (row[7].value, row[7].data_type) == ("public", "s")
+    assert [(c.value, c.data_type) for c in row[8:]] == [
+        (6000000, "n"), (40, "n"), (1200000, "n"), (16, "n"), (960000, "n"), (-1.5, "n"), (0, "n"), (3, "n"),
+    ]  # fmt: skip
     assert row[8].number_format == "#,##0.00"
-    widths = [fin.column_dimensions[c].width for c in "ABCDEFGHIJK"]
+    widths = [fin.column_dimensions[c].width for c in "ABCDEFGHIJKLMNOP"]
     assert all(8 <= w <= 60 for w in widths)
-    assert fin.column_dimensions["K"].width >= len("eligible_expenditure_declared")
+    assert fin.column_dimensions["N"].width >= len("eligible_expenditure_declared")
 
     ops = book["list_of_operations"]
     header = [c.value for c in ops[1]]

@@ -135,7 +135,7 @@ def test_an_extra_contract_constraint_yields_an_extra_expectation(
     [
         ("postcode", {"constraints": {"minLength": 5}}, "no expectation is generated for constraint"),
         ("postcode", {"type": "year"}, "is not parsed"),
-        ("intervention_field", {"constraints": {"pattern": "^1"}}, "pattern on a integer field"),
+        ("latitude", {"constraints": {"pattern": "^1"}}, "pattern on a number field"),
         ("fund", {"constraints": {"maximum": 3}}, "minimum/maximum on a string field"),
     ],
 )
@@ -266,11 +266,14 @@ OPERATION = {
     "ente_attuatore": "Comune",
     "azione": "4.4.8.1",
     "fondo": "FSE+",
-    "campo_intervento": 152,
-    "forma_sostegno": 1,
-    "meccanismo_territoriale": 33,
-    "attivita_economica": 24,
+    "campo_intervento": "152",
+    "forma_sostegno": "01",
+    "meccanismo_territoriale": "33",
+    "attivita_economica": "23",
+    "tema_secondario_fse": "09",
     "parita_genere": "02",
+    "data_selezione": "2022-01-15",
+    "stato": "selezionato",
     "data_avvio": "2022-03-01",
     "costo_ammissibile": 1000.5,
     "tasso_cofinanziamento": 40,
@@ -302,6 +305,11 @@ def test_generated_rules_quarantine_what_the_contract_forbids() -> None:
         {"cup": "J81B2100001000"},
         {"fondo": None},
         {"campo_intervento": "tre"},
+        {"forma_sostegno": 1, "campo_intervento": 5},  # Annex I writes 01 and 005: SFC2021 rejects 1 and 5
+        {"campo_intervento": "183", "tema_secondario_fse": "11"},
+        {"data_revoca": "2022-01-14", "stato": "revocato"},  # withdrawn the day before its selection
+        {"stato": "sospeso"},
+        {"data_selezione": None, "data_revoca": "2022-01-14"},  # no selection date: nothing to compare
     ]
     failures = run_operations([OPERATION | change for change in changes])
     assert failures == {
@@ -310,7 +318,11 @@ def test_generated_rules_quarantine_what_the_contract_forbids() -> None:
         3: {"form_of_support_domain"},
         4: {"cup_format"},
         5: {"fund_present"},
-        6: {"typed_values"},
+        6: {"intervention_field_domain"},
+        7: {"form_of_support_domain", "intervention_field_domain"},
+        8: {"intervention_field_domain", "esf_secondary_theme_domain"},
+        9: {"withdrawal_not_before_selection"},
+        10: {"status_domain"},
     }
 
 

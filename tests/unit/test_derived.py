@@ -1,4 +1,5 @@
-"""The derived columns of participant enrolments: age at entry, codice fiscale consistency.
+"""The derived columns of participant enrolments: age at entry, codice fiscale consistency, residence
+in a real comune.
 
 A missing birth date or gender makes a participant incomplete, never a mismatch: a blank birth
 date reaches the derived columns as `pd.NaT`, which is an instance of `datetime.date`."""
@@ -10,7 +11,12 @@ from stdnum import luhn
 from osservatorio.contract import record_type
 from osservatorio.registry import load_registry
 from osservatorio.validate.canonical import from_envelopes
-from osservatorio.validate.derived import AGE_AT_ENTRY, TAX_CODE_MISMATCH, add_derived_columns
+from osservatorio.validate.derived import (
+    AGE_AT_ENTRY,
+    RESIDENCE_NOT_ISTAT,
+    TAX_CODE_MISMATCH,
+    add_derived_columns,
+)
 
 PILOT = load_registry()["tdz_corviale"]
 GOOD = {
@@ -71,3 +77,12 @@ def test_a_partita_iva_in_the_tax_code_field_does_not_crash() -> None:
     # python-stdnum takes a valid 11-digit partita IVA for a valid codice fiscale: no birth date in it
     vat = "1234567001" + luhn.calc_check_digit("1234567001")
     assert derived({"codice_fiscale": vat})[TAX_CODE_MISMATCH].tolist() == [None]
+
+
+def test_a_residence_anywhere_in_italy_is_real_a_made_up_code_is_not() -> None:
+    """Roma (the pilot's), Ciampino and Napoli (outside every pilot) are real ISTAT comuni; 058999
+    and 999999 are no comune's code; no comune sent is no defect (rural unknown, counted)."""
+    codes = ["058091", "058118", "063049", "058999", "999999", None]
+    frame = derived(*({"comune_residenza": code} for code in codes))
+    flagged = [None if pd.isna(v) else v for v in frame[RESIDENCE_NOT_ISTAT]]
+    assert flagged == [None, None, None, "058999", "999999", None]

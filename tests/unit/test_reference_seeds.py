@@ -64,3 +64,87 @@ def test_target_groups_map_to_point_1_2_indicators() -> None:
 def test_the_indicator_catalogue_has_all_24_codes() -> None:
     codes = [row["indicator_code"] for row in seed("esf_common_indicators")]
     assert codes == [f"EECO{n:02d}" for n in range(1, 20)] + [f"EECR{n:02d}" for n in range(1, 6)]
+
+
+def test_the_istat_list_holds_every_comune_of_italy() -> None:
+    """Facts from outside the seed: Roma is H501 and Milano F205 (codice fiscale places), 6-digit
+    unique codes; every comune of the territories and of the degree seed is there, same name."""
+    istat = {row["pro_com_t"]: row for row in seed("istat_comuni")}
+    assert len(istat) == 7896  # ISTAT's list of late 2024, one row per comune
+    assert all(len(code) == 6 and code.isdigit() for code in istat)
+    assert (istat["058091"]["comune_name"], istat["058091"]["belfiore_code"]) == ("Roma", "H501")
+    assert (istat["015146"]["comune_name"], istat["015146"]["belfiore_code"]) == ("Milano", "F205")
+    assert istat["058118"]["comune_name"] == "Ciampino"
+    territory = {c for pilot in load_registry(REGISTRY_FILE).values() for c in pilot.comuni}
+    assert territory <= set(istat)
+    for row in seed("comuni_degree_of_urbanisation"):
+        assert istat[row["comune_code"]]["comune_name"] == row["comune_name"]
+        assert istat[row["comune_code"]]["nuts3_code"] == row["nuts3_code"]
+    assert "999999" not in istat
+
+
+def annex_i_codes() -> dict[str, set[str]]:
+    """Dimension name (as the operations contract names the field) -> its CPR Annex I codes."""
+    out: dict[str, set[str]] = {}
+    for row in seed("cpr_annex_i_codes"):
+        out.setdefault(row["dimension_name"], set()).add(row["code"])
+    return out
+
+
+def test_the_contract_takes_exactly_the_cpr_annex_i_codes() -> None:
+    import re
+
+    codes = annex_i_codes()
+    assert set(codes) == {
+        "intervention_field",
+        "form_of_support",
+        "territorial_delivery",
+        "economic_activity",
+        "esf_secondary_theme",
+        "gender_equality",
+    }
+    assert codes["intervention_field"] == {f"{n:03d}" for n in range(1, 183)}
+    for field in ("form_of_support", "territorial_delivery", "economic_activity", "esf_secondary_theme"):
+        assert enum("operations", field) == codes[field]
+    assert enum("operations", "gender_equality") == codes["gender_equality"] == {"01", "02", "03"}
+    # Dimension 1 is a pattern (182 codes): it accepts exactly the seed's codes among 1-4 digits.
+    schema = yaml.safe_load((CONTRACT_DIR / "operations.yaml").read_text(encoding="utf-8"))
+    [field] = [f for f in schema["fields"] if f["name"] == "intervention_field"]
+    pattern = re.compile(field["constraints"]["pattern"])
+    candidates = {f"{n:0{w}d}" for w in (1, 2, 3, 4) for n in range(10**w)}
+    assert {c for c in candidates if pattern.fullmatch(c)} == codes["intervention_field"]
+
+
+def test_the_package_check_reads_the_same_annex_i_codes() -> None:
+    from osservatorio.publish.compliance.sfc_rules import annex_i_code_lists
+
+    lists = annex_i_code_lists()
+    assert {name: set(codes) for name, codes in lists.items()} == {
+        f"{name}_code": codes for name, codes in annex_i_codes().items()
+    }
+
+
+def test_every_annex_i_code_is_zero_padded_and_unconfirmed_unless_sourced() -> None:
+    widths = {"01": 3, "02": 2, "03": 2, "04": 2, "06": 2, "07": 2}
+    for row in seed("cpr_annex_i_codes"):
+        assert row["code"].isdigit()
+        assert len(row["code"]) == widths[row["dimension_code"]]
+        assert row["confirmed"] in ("true", "false")
+        assert row["source"]
+        if row["confirmed"] == "false":
+            assert "[check]" in row["source"] or "remembered" in row["source"]
+
+
+def test_the_financial_plan_covers_every_table_1_row_of_the_pilots() -> None:
+    plan = seed("programme_financial_plan")
+    key = ("programme_code", "priority_code", "specific_objective_code", "fund_code", "category_of_region")
+    rows = {tuple(r[k] for k in key) for r in plan}
+    structure = {tuple(a[k] for k in key[:3]) for a in seed("esf_actions")}
+    regions = {p["category_of_region"] for p in seed("pilots")}
+    assert {(*s, "ESF+", region) for s in structure for region in regions} <= rows
+    for row in plan:
+        assert row["basis_for_calculation"] in ("total", "public")
+        assert float(row["financial_allocation"]) > 0
+        assert 0 < float(row["cofinancing_rate"]) <= 100
+        assert row["is_illustrative"] == "true"  # until the managing authority enters its own
+        assert "[check]" in row["source"]

@@ -191,13 +191,25 @@ def fresh_warehouse(env: dict[str, str]) -> None:
     """This test's warehouse, migrated from nothing (the download log starts empty)."""
     import psycopg
 
+    admin_sql(env, "DROP SCHEMA IF EXISTS audit CASCADE")  # owned by a role nobody logs in as
     with psycopg.connect(env["AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE"], autocommit=True) as conn:
-        for schema in ("raw", "audit"):
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        conn.execute("DROP SCHEMA IF EXISTS raw CASCADE")
     migrate = subprocess.run(
         [sys.executable, "-m", "osservatorio.land.migrate"], env=env, cwd=REPO, capture_output=True, text=True
     )
     assert migrate.returncode == 0, f"warehouse migration failed:\n{migrate.stdout}{migrate.stderr[-4000:]}"
+    # As `make migrate` does: the log to its NOLOGIN owner, the pipeline keeps INSERT and SELECT.
+    seal = subprocess.run(
+        ["scripts/postgres.sh", "seal-audit"], env=env, cwd=REPO, capture_output=True, text=True
+    )
+    assert seal.returncode == 0, f"seal-audit failed:\n{seal.stderr[-4000:]}"
+
+
+def admin_sql(env: dict[str, str], statement: str) -> subprocess.CompletedProcess[str]:
+    """One statement as the cluster's superuser on this test's warehouse (scripts/postgres.sh psql)."""
+    return subprocess.run(
+        ["scripts/postgres.sh", "psql", "-c", statement], env=env, cwd=REPO, capture_output=True, text=True
+    )
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -219,6 +231,7 @@ def web_stack() -> Iterator[WebStack]:
     (STATE / "outside").mkdir(parents=True)
     store = build_store(STATE / "compliance_packages", STATE / "outside")
     port = free_port()
+    (STATE / "passwords.json").touch(mode=0o600)  # plain-text passwords: this user's only
     (STATE / "passwords.json").write_text(json.dumps(PASSWORDS), encoding="utf-8")
     overrides = {
         "OSSERVATORIO_STATE_DIR": str(STATE),

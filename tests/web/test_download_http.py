@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import os
 import re
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.web.conftest import PREFIX, SECRET
+from tests.web.conftest import PREFIX, SECRET, admin_sql
 
 if TYPE_CHECKING:
     from tests.web.conftest import WebStack
@@ -181,32 +182,72 @@ def test_the_download_log_is_append_only(web_stack: WebStack) -> None:
     import psycopg
 
     web_stack.get(web_stack.store.files["june_csv"].url_path, user="carol")  # at least one row
+    # The page's own role (the pipeline's connection) has no right to change a row...
     with web_stack.warehouse() as conn:
         for statement in (
             "UPDATE audit.package_downloads SET username = 'mallory'",
             "DELETE FROM audit.package_downloads",
             "TRUNCATE audit.package_downloads",
         ):
-            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
+    # ... and the trigger refuses it to whoever has (the superuser here).
+    for statement in (
+        "UPDATE audit.package_downloads SET username = 'mallory'",
+        "DELETE FROM audit.package_downloads",
+        "TRUNCATE audit.package_downloads",
+    ):
+        refused = admin_sql(web_stack.env, statement)
+        assert refused.returncode != 0
+        assert "append-only" in refused.stderr
     assert "mallory" not in {row["username"] for row in web_stack.downloads()}
 
 
 def test_a_download_that_cannot_be_logged_is_not_served(web_stack: WebStack) -> None:
     spec = web_stack.store.files["june_xlsx"]
     before = len(web_stack.downloads())
-    # The pipeline role loses its right to write the log (its owner can revoke it from itself).
-    with web_stack.warehouse() as conn:
-        conn.execute("REVOKE INSERT ON audit.package_downloads FROM osservatorio_pipeline")
-        try:
-            response = web_stack.get(spec.url_path, user="carol")
-        finally:
-            conn.execute("GRANT INSERT ON audit.package_downloads TO osservatorio_pipeline")
+    # The pipeline role loses its right to write the log (only the superuser can take it away).
+    revoked = admin_sql(web_stack.env, "REVOKE INSERT ON audit.package_downloads FROM osservatorio_pipeline")
+    assert revoked.returncode == 0, revoked.stderr
+    try:
+        response = web_stack.get(spec.url_path, user="carol")
+    finally:
+        granted = admin_sql(web_stack.env, "GRANT INSERT ON audit.package_downloads TO osservatorio_pipeline")
+        assert granted.returncode == 0, granted.stderr
     assert response.status_code == 500
     assert "could not be logged" in response.json()["detail"]
     assert spec.content not in response.content
     assert len(web_stack.downloads()) == before
     assert web_stack.get(spec.url_path, user="carol").content == spec.content  # served again once logged
+
+
+@pytest.mark.parametrize("site", ["cross-site", "Cross-Site"])
+def test_a_download_another_site_started_is_refused_and_not_logged(web_stack: WebStack, site: str) -> None:
+    """A link on another site opens the download in the officer's browser with their cookie: the
+    browser says so in Sec-Fetch-Site, and the page neither serves nor logs it."""
+    spec = web_stack.store.files["june_csv"]
+    before = len(web_stack.downloads())
+    response = web_stack.get(
+        spec.url_path, user="carol", headers={"Sec-Fetch-Site": site, "Sec-Fetch-Mode": "navigate"}
+    )
+    assert response.status_code == 403
+    assert "another site" in response.json()["detail"]
+    assert spec.content not in response.content
+    assert len(web_stack.downloads()) == before
+    # The same officer's own navigations are served: from the page, a bookmark, a script.
+    for own in ("same-origin", "none", None):
+        headers = {"Sec-Fetch-Site": own} if own else {}
+        assert web_stack.get(spec.url_path, user="carol", headers=headers).content == spec.content
+    assert len(web_stack.downloads()) == before + 3
+
+
+def test_the_passwords_file_is_the_servers_user_s_only(web_stack: WebStack) -> None:
+    """The SimpleAuthManager's plain-text passwords file, after airflow_init.sh and the server's start."""
+    import stat
+
+    path = web_stack.env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(web_stack.env["AIRFLOW_HOME"]).st_mode) == 0o700
 
 
 def test_a_file_that_no_longer_matches_its_manifest_is_not_served(web_stack: WebStack) -> None:

@@ -7,6 +7,12 @@
 --                           unusable record has no date or fund to place it)
 --   target_group_reporting  ESF+ participants counted through their operation's declared target
 --                           group (Annex I point 1.2; detail: the target group)
+--   annex_i_code_missing    ESF+ operations selected by the cut-off without a CPR Annex I code for
+--                           a dimension of Table 2 (detail: '<operation>: <dimension>'): the
+--                           package refuses publication while any is listed
+--   selection_date_from_start  ESF+ operations selected by the cut-off whose pilot sent no
+--                           selection date (landed before the contract had one): the start date
+--                           stands in for it (detail: the operation)
 with
 
 cutoffs as (
@@ -21,6 +27,32 @@ participations as (
 
 quarantine as (
     select * from {{ ref('quarantine_open') }}
+),
+
+selected as (
+    select * from {{ ref('int_operations__selected_at_cutoffs') }}
+),
+
+-- Table 2's dimensions of every selected operation (05 location: the pilot's NUTS3).
+selected_codes as (
+    select
+        selected.cutoff_date,
+        selected.pilot_id,
+        selected.action_code,
+        selected.operation_id,
+        dimension.dimension_label,
+        dimension.code
+    from selected
+    cross join lateral (
+        values
+        ('01 intervention field', selected.intervention_field_code),
+        ('02 form of support', selected.form_of_support_code),
+        ('03 territorial delivery mechanism', selected.territorial_delivery_code),
+        ('04 economic activity', selected.economic_activity_code),
+        ('05 location', selected.nuts3_code),
+        ('06 ESF+ secondary theme', selected.esf_secondary_theme_code),
+        ('07 gender equality', selected.gender_equality_code)
+    ) as dimension (dimension_label, code)
 ),
 
 sections as (
@@ -73,6 +105,32 @@ sections as (
         participations.pilot_id,
         participations.action_code,
         participations.target_group
+
+    union all
+
+    select
+        cutoff_date,
+        'annex_i_code_missing' as section_name,
+        pilot_id,
+        action_code,
+        operation_id || ': ' || dimension_label as detail,
+        count(*) as item_count
+    from selected_codes
+    where code is null
+    group by cutoff_date, pilot_id, action_code, operation_id, dimension_label
+
+    union all
+
+    select
+        cutoff_date,
+        'selection_date_from_start' as section_name,
+        pilot_id,
+        action_code,
+        operation_id as detail,
+        count(*) as item_count
+    from selected
+    where is_selection_date_from_start
+    group by cutoff_date, pilot_id, action_code, operation_id
 )
 
 select

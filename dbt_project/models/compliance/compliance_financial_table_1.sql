@@ -1,8 +1,12 @@
--- CPR Annex VII Table 1 at every Art. 42 cut-off, cumulative: ESF+ operations selected by the
--- cut-off (start date on or before it: the contract carries no selection date), their eligible
--- cost and public contribution, and the expenditure declared for them by the cut-off. Every
--- priority / specific objective of the programme and category of region of the pilots has a
--- row at every cut-off, 0 before its first operation.
+-- CPR Annex VII Table 1 at every Art. 42 cut-off, cumulative, with every column of the Annex:
+-- priority, specific objective, fund and category of region; the basis for calculation, financial
+-- allocation and co-financing rate of the programme's financial plan (reference
+-- programme_financial_plan); the total eligible cost and public contribution of the operations
+-- selected by the cut-off (int_operations__selected_at_cutoffs: selection date, not start date;
+-- withdrawn operations out) and the share of the allocation they cover; the eligible expenditure
+-- declared for them by the cut-off and the share it covers; the number of selected operations.
+-- Every priority / specific objective of the programme and category of region of the pilots has
+-- a row at every cut-off, 0 before its first operation.
 with
 
 cutoffs as (
@@ -10,13 +14,8 @@ cutoffs as (
     where is_art42_cutoff
 ),
 
-operations as (
-    select * from {{ ref('int_operations__current') }}
-    where fund = 'ESF+'
-),
-
-expenditures as (
-    select * from {{ ref('stg_landing__expenditures') }}
+selected as (
+    select * from {{ ref('int_operations__selected_at_cutoffs') }}
 ),
 
 actions as (
@@ -27,67 +26,32 @@ pilots as (
     select * from {{ ref('pilots') }}
 ),
 
-selected as (
-    select
-        cutoffs.cutoff_date,
-        cutoffs.submission_period,
-        actions.programme_code,
-        actions.priority_code,
-        actions.specific_objective_code,
-        operations.fund as fund_code,
-        pilots.category_of_region,
-        operations.pilot_id,
-        operations.operation_id,
-        operations.total_eligible_cost,
-        operations.public_contribution
-    from operations
-    inner join cutoffs on operations.start_date <= cutoffs.cutoff_date
-    left join actions on operations.action_code = actions.action_code
-    left join pilots on operations.pilot_id = pilots.pilot_id
-),
-
-declared as (
-    select
-        selected.cutoff_date,
-        selected.pilot_id,
-        selected.operation_id,
-        sum(expenditures.declared_amount) as declared_amount
-    from selected
-    inner join expenditures
-        on
-            selected.pilot_id = expenditures.pilot_id
-            and selected.operation_id = expenditures.operation_id
-            and selected.cutoff_date >= expenditures.declared_date
-    group by selected.cutoff_date, selected.pilot_id, selected.operation_id
+plan as (
+    select * from {{ ref('programme_financial_plan') }}
 ),
 
 totals as (
     select
-        selected.cutoff_date,
-        selected.submission_period,
-        selected.programme_code,
-        selected.priority_code,
-        selected.specific_objective_code,
-        selected.fund_code,
-        selected.category_of_region,
+        cutoff_date,
+        submission_period,
+        programme_code,
+        priority_code,
+        specific_objective_code,
+        fund_code,
+        category_of_region,
         count(*) as selected_operations,
-        sum(selected.total_eligible_cost) as total_eligible_cost,
-        sum(selected.public_contribution) as public_contribution,
-        sum(declared.declared_amount) as eligible_expenditure_declared
+        sum(total_eligible_cost) as total_eligible_cost,
+        sum(public_contribution) as public_contribution,
+        sum(declared_amount) as eligible_expenditure_declared
     from selected
-    left join declared
-        on
-            selected.cutoff_date = declared.cutoff_date
-            and selected.pilot_id = declared.pilot_id
-            and selected.operation_id = declared.operation_id
     group by
-        selected.cutoff_date,
-        selected.submission_period,
-        selected.programme_code,
-        selected.priority_code,
-        selected.specific_objective_code,
-        selected.fund_code,
-        selected.category_of_region
+        cutoff_date,
+        submission_period,
+        programme_code,
+        priority_code,
+        specific_objective_code,
+        fund_code,
+        category_of_region
 ),
 
 structure as (
@@ -126,26 +90,61 @@ table_rows as (
         fund_code,
         category_of_region
     from totals
+),
+
+measured as (
+    select
+        table_rows.*,
+        plan.basis_for_calculation,
+        plan.financial_allocation,
+        plan.cofinancing_rate,
+        coalesce(totals.selected_operations, 0) as selected_operations,
+        coalesce(totals.total_eligible_cost, 0) as total_eligible_cost,
+        coalesce(totals.public_contribution, 0) as public_contribution,
+        coalesce(totals.eligible_expenditure_declared, 0) as eligible_expenditure_declared
+    from table_rows
+    left join totals
+        on
+            table_rows.cutoff_date = totals.cutoff_date
+            and table_rows.programme_code is not distinct from totals.programme_code
+            and table_rows.priority_code is not distinct from totals.priority_code
+            and table_rows.specific_objective_code is not distinct from totals.specific_objective_code
+            and table_rows.fund_code = totals.fund_code
+            and table_rows.category_of_region is not distinct from totals.category_of_region
+    left join plan
+        on
+            table_rows.programme_code = plan.programme_code
+            and table_rows.priority_code = plan.priority_code
+            and table_rows.specific_objective_code = plan.specific_objective_code
+            and table_rows.fund_code = plan.fund_code
+            and table_rows.category_of_region = plan.category_of_region
 )
 
 select
-    cast(table_rows.cutoff_date as date) as cutoff_date,
-    cast(table_rows.submission_period as text) as submission_period,
-    cast(table_rows.programme_code as text) as programme_code,
-    cast(table_rows.priority_code as text) as priority_code,
-    cast(table_rows.specific_objective_code as text) as specific_objective_code,
-    cast(table_rows.fund_code as text) as fund_code,
-    cast(table_rows.category_of_region as text) as category_of_region,
-    cast(coalesce(totals.selected_operations, 0) as bigint) as selected_operations,
-    cast(coalesce(totals.total_eligible_cost, 0) as numeric(16, 2)) as total_eligible_cost,
-    cast(coalesce(totals.public_contribution, 0) as numeric(16, 2)) as public_contribution,
-    cast(coalesce(totals.eligible_expenditure_declared, 0) as numeric(16, 2)) as eligible_expenditure_declared
-from table_rows
-left join totals
-    on
-        table_rows.cutoff_date = totals.cutoff_date
-        and table_rows.programme_code is not distinct from totals.programme_code
-        and table_rows.priority_code is not distinct from totals.priority_code
-        and table_rows.specific_objective_code is not distinct from totals.specific_objective_code
-        and table_rows.fund_code = totals.fund_code
-        and table_rows.category_of_region is not distinct from totals.category_of_region
+    cast(cutoff_date as date) as cutoff_date,
+    cast(submission_period as text) as submission_period,
+    cast(programme_code as text) as programme_code,
+    cast(priority_code as text) as priority_code,
+    cast(specific_objective_code as text) as specific_objective_code,
+    cast(fund_code as text) as fund_code,
+    cast(category_of_region as text) as category_of_region,
+    cast(basis_for_calculation as text) as basis_for_calculation,
+    cast(financial_allocation as numeric(16, 2)) as financial_allocation,
+    cast(cofinancing_rate as numeric(5, 2)) as cofinancing_rate,
+    cast(total_eligible_cost as numeric(16, 2)) as total_eligible_cost,
+    -- the selected operations' cost on the basis for calculation: total, or public only
+    cast(
+        round(
+            100
+            * case basis_for_calculation when 'public' then public_contribution else total_eligible_cost end
+            / nullif(financial_allocation, 0),
+            2
+        ) as numeric(9, 2)
+    ) as selected_share_of_allocation,
+    cast(public_contribution as numeric(16, 2)) as public_contribution,
+    cast(eligible_expenditure_declared as numeric(16, 2)) as eligible_expenditure_declared,
+    cast(
+        round(100 * eligible_expenditure_declared / nullif(financial_allocation, 0), 2) as numeric(9, 2)
+    ) as declared_share_of_allocation,
+    cast(selected_operations as bigint) as selected_operations
+from measured

@@ -1,26 +1,14 @@
--- CPR Art. 49(3) list of operations at every Art. 42 cut-off: the ESF+ operations started on or
--- before it, one row each, under the 33 headers of the Kohesio Table Schema (quoted: the headers
--- keep their case), every value text already formatted as the CSV carries it: dates dd/mm/yyyy,
+-- CPR Art. 49(3) list of operations at every Art. 42 cut-off: the ESF+ operations selected by it
+-- (int_operations__selected_at_cutoffs: selection date, withdrawals out), one row each, under
+-- the 33 headers of the Kohesio Table Schema (quoted: the headers keep their case), every value
+-- text already formatted as the CSV carries it: dates dd/mm/yyyy,
 -- amounts with '.' and 2 decimals, the co-financing rate as a percentage, "lon, lat", '' for an
 -- unknown optional field. A natural-person beneficiary is not named (nor identified).
 with
 
-cutoffs as (
-    select * from {{ ref('int_reporting_cutoffs') }}
-    where is_art42_cutoff
-),
-
-operations as (
-    select * from {{ ref('int_operations__current') }}
-    where fund = 'ESF+'
-),
-
-actions as (
-    select * from {{ ref('esf_actions') }}
-),
-
-pilots as (
-    select * from {{ ref('pilots') }}
+-- Selected as the CPR means it: selection date on or before the cut-off, not withdrawn by then.
+selected as (
+    select * from {{ ref('int_operations__selected_at_cutoffs') }}
 ),
 
 funds as (
@@ -29,24 +17,13 @@ funds as (
 
 listed as (
     select
-        cutoffs.cutoff_date,
-        operations.*,
-        actions.programme_code,
-        actions.programme_name,
-        actions.priority_code,
-        actions.priority_name,
-        actions.specific_objective_code,
-        actions.specific_objective_name,
+        selected.*,
         funds.fund_name,
-        pilots.nuts3_code,
         -- A codice fiscale of 16 characters names a person even when the flag was not sent.
-        coalesce(operations.is_beneficiary_natural_person, false)
-        or length(operations.beneficiary_id) = 16 as is_natural_person
-    from operations
-    inner join cutoffs on operations.start_date <= cutoffs.cutoff_date
-    left join actions on operations.action_code = actions.action_code
-    left join pilots on operations.pilot_id = pilots.pilot_id
-    left join funds on operations.fund = funds.fund
+        coalesce(selected.is_beneficiary_natural_person, false)
+        or length(selected.beneficiary_id) = 16 as is_natural_person
+    from selected
+    left join funds on selected.fund_code = funds.fund
 )
 
 select
@@ -88,7 +65,7 @@ select
         end as text
     ) as "Location_Indicator_latitude_longitude",
     cast(
-        coalesce(lpad(cast(intervention_field_code as text), 3, '0'), '') as text
+        coalesce(intervention_field_code, '') as text
     ) as "Category_Of_Intervention",
     cast('ESF+' as text) as "Fund_Code",
     cast(coalesce(programme_code, '') as text) as "Programme_Code",

@@ -184,7 +184,7 @@ def _land(
         ).fetchone()
         cur.execute(
             "CREATE TEMP TABLE incoming (line bigint, source_location text, source_record_id text,"
-            " record_hash text, record jsonb) ON COMMIT DROP"
+            " record_hash text, record_hmac text, record jsonb) ON COMMIT DROP"
         )
         with (
             cur.copy("COPY incoming FROM STDIN") as copy,
@@ -198,6 +198,7 @@ def _land(
                         item["source"],
                         str(item["record_id"]),
                         item["hash"],
+                        item.get("hmac"),  # a file validated before issue 24 has none
                         json.dumps(item["record"], ensure_ascii=False),
                     )
                 )
@@ -243,8 +244,9 @@ def _land(
         )
         cur.execute(
             f"INSERT INTO {table} (landing_id, batch_id, pilot_id, data_interval_start, source_location,"
-            " source_record_id, record_hash, ingested_at, record)"
-            " SELECT %s, %s, %s, %s, r.source_location, r.source_record_id, r.record_hash, %s, r.record"
+            " source_record_id, record_hash, record_hmac, ingested_at, record)"
+            " SELECT %s, %s, %s, %s, r.source_location, r.source_record_id, r.record_hash, r.record_hmac,"
+            " %s, r.record"
             " FROM ranked r LEFT JOIN latest l ON l.source_record_id = r.source_record_id"
             "  AND l.is_record AND l.record_hash = r.record_hash"
             " WHERE r.copy_no = 1 AND NOT r.conflicting AND l.source_record_id IS NULL",

@@ -21,10 +21,15 @@ from osservatorio.contract import record_type as load_record_type
 from osservatorio.contract import table_schema
 from osservatorio.envelope import header_key, record_hash
 from osservatorio.errors import BatchRejected
-from osservatorio.privacy.pseudonymise import person_key
+from osservatorio.privacy.pseudonymise import entity_key, person_key, record_hmac
 from osservatorio.registry import known_comuni
 from osservatorio.validate.canonical import ROW, SHAPE_ERRORS, SOURCE, TYPE_ERRORS, from_envelopes
-from osservatorio.validate.derived import PROGRAMME_PERIOD, TAX_CODE_MISMATCH, add_derived_columns
+from osservatorio.validate.derived import (
+    PROGRAMME_PERIOD,
+    RESIDENCE_NOT_ISTAT,
+    TAX_CODE_MISMATCH,
+    add_derived_columns,
+)
 from osservatorio.validate.duplicate_entries import ENTRY_CONFLICT, conflict_column, find_conflicts
 from osservatorio.validate.duplicate_entries import RECORD_TYPE as ENTRY_RECORD_TYPE
 from osservatorio.validate.json_values import json_value
@@ -39,6 +44,10 @@ if TYPE_CHECKING:
     from osservatorio.registry import EntitySource, Pilot
 
 CHUNK_SIZE = 50_000
+# Fields whose values a quarantine reason never repeats, besides the direct identifiers (dropped
+# before landing): quarantine reasons reach analysts (marts.quarantine_open). A partita IVA is
+# keyed in the marts (`entity_key`), and a beneficiary id is a partita IVA or a codice fiscale.
+NEVER_ECHOED = ("entity_vat_number", "beneficiary_id")
 
 
 @dataclass(frozen=True)
@@ -133,13 +142,13 @@ class _BatchWriter:
         data_columns = [c for c in frame.columns if not c.startswith("_") and c not in self.identifiers]
         error_columns = [c for c in frame.columns if self._lists_errors(c)]
         for position, values in enumerate(frame.to_dict("records")):
-            tax_code = values.get("tax_code")
-            keys = {"person_key": person_key(tax_code, self.secret_key)} if json_value(tax_code) else {}
+            keys = self._keys(values)
             sent = originals[position]["record"]
             envelope = {
                 "source": values[SOURCE],
                 "record_id": json_value(values[self.key_field]),
                 "hash": record_hash(sent),
+                "hmac": record_hmac(sent, self.secret_key),
             }
             failures = failures_by_row.get(values[ROW])
             if failures is None:
@@ -164,6 +173,16 @@ class _BatchWriter:
             self.bad.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
             self.quarantined += 1
 
+    def _keys(self, values: dict[str, Any]) -> dict[str, str]:
+        """The keyed stand-ins of identifying values: `person_key` for a codice fiscale (which is
+        dropped), `entity_key` for a partita IVA (which stays in raw, for the pipeline only)."""
+        keys = {}
+        if json_value(tax_code := values.get("tax_code")):
+            keys["person_key"] = person_key(tax_code, self.secret_key)
+        if isinstance(vat := json_value(values.get("entity_vat_number")), str) and vat.strip():
+            keys["entity_key"] = entity_key(vat, self.secret_key)
+        return keys
+
     @staticmethod
     def _lists_errors(column: str) -> bool:
         """canonical.py's columns of mapping problems (`_type_errors`, `_shape_errors`, ...)."""
@@ -175,13 +194,16 @@ class _BatchWriter:
             return values[ENTRY_CONFLICT]
         if (
             failure.column is None
-            or failure.column in (*self.identifiers, TYPE_ERRORS, SHAPE_ERRORS, TAX_CODE_MISMATCH)
+            or failure.column in (*self.identifiers, *NEVER_ECHOED)
+            or failure.column in (TYPE_ERRORS, SHAPE_ERRORS, TAX_CODE_MISMATCH)
             or self._lists_errors(failure.column)
         ):
-            return failure.reason  # never echo a codice fiscale into the quarantine
+            return failure.reason  # never echo a codice fiscale or a partita IVA into the quarantine
         # The value as the pilot sent it, under the pilot's name: the parsed one may differ
         # (`1.000` months is 1000) and would hide what to correct at the source.
-        source_field = self.source.fields.get(failure.column)
+        # a derived check on a sent field names that field (the comune as sent, not the derived column)
+        column = "residence_comune" if failure.column == RESIDENCE_NOT_ISTAT else failure.column
+        source_field = self.source.fields.get(column)
         if source_field is not None and sent.get(source_field) is not None:
             return f"{failure.reason} ({source_field}={sent[source_field]!r})"
         value = json_value(values.get(failure.column))  # derived columns (age at entry)

@@ -1,6 +1,7 @@
 """Columns the suites check but no pilot sends: derived from the record itself, prefixed `_` so they
 never land. Participant enrolments get the age at entry and the codice fiscale's consistency with
-birth date and gender (non-binary participants: the codice fiscale encodes F/M only, not checked).
+birth date and gender (non-binary participants: the codice fiscale encodes F/M only, not checked),
+and whether the residence comune is a real ISTAT comune (a participant may live anywhere in Italy).
 
 A missing birth date or gender is not a mismatch (nor an age): the participant is incomplete,
 which is not a reason to quarantine (dbt flags it). A missing date reaches here as `pd.NaT`,
@@ -13,8 +14,14 @@ from datetime import date
 import pandas as pd
 from stdnum.it import codicefiscale
 
+from osservatorio.registry import istat_comuni
+
 AGE_AT_ENTRY = "_age_at_entry"
 TAX_CODE_MISMATCH = "_tax_code_mismatch"
+# The residence comune when it is not a real comune (ISTAT's full list, the dbt seed istat_comuni):
+# derived here rather than checked as a value set of 7,896 codes, which GX would write into every
+# batch's Data Docs page.
+RESIDENCE_NOT_ISTAT = "_residence_comune_not_istat"
 PROGRAMME_PERIOD = (date(2021, 1, 1), date(2029, 12, 31))  # 2021-2027 programming period, n+2
 
 
@@ -53,6 +60,9 @@ def _mismatch(tax_code: object, birth_value: object, gender: object) -> str | No
 def add_derived_columns(frame: pd.DataFrame, entity: str) -> None:
     if entity != "participant_enrolments":
         return
+    comuni = istat_comuni()
+    residences = frame["residence_comune"] if "residence_comune" in frame else [None] * len(frame)
+    frame[RESIDENCE_NOT_ISTAT] = [c if isinstance(c, str) and c not in comuni else None for c in residences]
     frame[AGE_AT_ENTRY] = pd.array(
         [_age(b, e) for b, e in zip(frame["birth_date"], frame["entry_date"], strict=True)], dtype="Int64"
     )

@@ -6,7 +6,8 @@ Airflow serves plugin apps without authentication, so the app enforces it itself
   which comes back here), a bad token 403;
 - every route but the error pages requires a program officer (`officers.py`): anyone else, Airflow
   admins included, gets 403.
-Downloads are checked by `package_store.open_for_download`, logged by `download_log` and only then
+Downloads another site started (`Sec-Fetch-Site: cross-site`) are refused (403) before anything;
+the others are checked by `package_store.open_for_download`, logged by `download_log` and only then
 streamed. Imported only by the API server, on the first request (`deferred.DeferredApp`).
 """
 
@@ -55,6 +56,19 @@ FILE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
+
+
+def refuse_cross_site(request: Request) -> None:
+    """403 for a download another site started (its link, form or script): the browser sends the
+    officer's `_token` cookie on a cross-site navigation, and the download would be logged in their
+    name without their asking. `Sec-Fetch-Site` is set by the browser and cannot be set by a page;
+    a script (no such header), a bookmark (`none`) or this page (`same-origin`) pass."""
+    if request.headers.get("sec-fetch-site", "").strip().lower() == "cross-site":
+        raise HTTPException(
+            status_code=403,
+            detail="download refused: it was started by another site (Sec-Fetch-Site: cross-site), "
+            "so it is neither served nor logged. Open the compliance-packages page and download from there.",
+        )
 
 
 def program_officer(user: GetUserDep) -> BaseUser:
@@ -136,7 +150,7 @@ def create_app() -> FastAPI:
         body = pages.packages_page(packages, officer.get_name(), link, MANIFEST)
         return HTMLResponse(body, headers=PAGE_HEADERS)
 
-    @app.get("/packages/{cutoff}/{version}/{name}")
+    @app.get("/packages/{cutoff}/{version}/{name}", dependencies=[Depends(refuse_cross_site)])
     def download(request: Request, cutoff: str, version: str, name: str, officer: Officer) -> Response:
         try:
             served = open_for_download(compliance_packages_dir(), cutoff, version, name)

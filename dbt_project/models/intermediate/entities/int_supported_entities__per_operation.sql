@@ -1,6 +1,11 @@
 -- Each supported entity once per operation (EECO18/EECO19 count entities like participants: a
 -- second support of the same entity by the same operation does not count again). The entity is
 -- its partita IVA; its type and first support date come from its earliest support record.
+-- Its id, which the marts show, is keyed (issue 24 point 8): md5(pilot|operation|entity_key),
+-- entity_key being the HMAC of the partita IVA that validation computes with the pseudonymisation
+-- key; a plain md5 of the partita IVA would be brute-forced. An entity all of whose support
+-- records landed before entity keys existed has none: its id then comes from its first support
+-- record's id, which says nothing of the partita IVA, until a record of it lands again.
 with
 
 supports as (
@@ -13,7 +18,10 @@ ranked as (
         row_number() over (
             partition by pilot_id, operation_id, entity_vat_number order by support_start_date, support_id
         ) as support_rank,
-        count(*) over (partition by pilot_id, operation_id, entity_vat_number) as support_count
+        count(*) over (partition by pilot_id, operation_id, entity_vat_number) as support_count,
+        -- the same for every record of the entity (one key); null only on records landed before it
+        max(entity_key) over (partition by pilot_id, operation_id, entity_vat_number)
+            as keyed_entity
     from supports
 ),
 
@@ -22,11 +30,14 @@ entity_types as (
 )
 
 select
-    md5(ranked.pilot_id || '|' || ranked.operation_id || '|' || ranked.entity_vat_number)
-        as supported_entity_id,
+    md5(
+        ranked.pilot_id || '|' || ranked.operation_id || '|'
+        || coalesce(ranked.keyed_entity, 'support:' || ranked.support_id)
+    ) as supported_entity_id,
     ranked.pilot_id,
     ranked.operation_id,
     ranked.entity_vat_number,
+    ranked.keyed_entity as entity_key,
     ranked.support_id as first_support_id,
     ranked.entity_type,
     entity_types.indicator_code,

@@ -1,12 +1,14 @@
 -- Result indicators as validity intervals: a row says "this participation counts in this result
 -- indicator at every cut-off on or after valid_from and before valid_to (null: no end)". The
 -- mart evaluates them at each cut-off; no row is multiplied by the number of cut-offs.
--- Each spell's exit (int_participation_spells) is judged on its own; a spell's rows end where the
--- next spell (a re-entry) starts, because from then on the participant is in again.
+-- Each spell's exit (int_participation_spells: overlapping stays already merged, so a spell's exit
+-- is the participation's exit) is judged on its own; a spell's rows end where the next spell (a
+-- re-entry) starts, because from then on the participant is in again.
 -- Rules (shared/domain.md section 2, "Project rules"):
 --   upon leaving = events dated exit .. exit + 28 days; events before the exit never count;
+--   EECR01-04 count from exit + 28 days (the window closed), never while the window is open;
 --   EECR01/EECR04: the latest job-searching or employment event in the window decides (employment
---     wins a tie of dates), so the status can change as the window's events become known;
+--     wins a tie of dates);
 --   EECR02: any education/training event in the window; EECR03: any qualification event;
 --   EECR05: from exit + 6 calendar months, when the latest job-searching or employment event
 --     dated exit .. exit + 6 months is employment.
@@ -28,6 +30,7 @@ spell_events as (
         spells.spell_start,
         spells.spell_end,
         spells.exit_date,
+        spells.exit_date + 28 as window_closed_on,
         (spells.exit_date + interval '6 months')::date as six_months_after_exit,
         events.event_id,
         events.event_type,
@@ -42,42 +45,30 @@ spell_events as (
             and events.event_date <= (spells.exit_date + interval '6 months')::date
 ),
 
--- Labour-market status upon leaving, one row per date of the window with such an event.
-leaving_status_by_date as (
-    select
+-- Upon leaving (EECR01-04) counts only once the window has closed (exit + 28 days <= cut-off),
+-- as EECR05 waits for its six months: so a later event of the window never turns a transmitted
+-- EECR01 into an EECR04 and a cumulative value never falls between two transmissions.
+-- EECR01/EECR04: the latest job-searching or employment event of the window decides; employment
+-- wins a tie of dates.
+leaving_status as (
+    select distinct on (participation_id, spell_start)
         participation_id,
-        spell_start,
-        spell_end,
-        event_date,
-        case when bool_or(is_employment) then 'EECR04' else 'EECR01' end as indicator_code,
-        coalesce(
-            min(event_id) filter (where is_employment),
-            min(event_id)
-        ) as decided_by_event_id
+        case when is_employment then 'EECR04' else 'EECR01' end as indicator_code,
+        window_closed_on as valid_from,
+        spell_end as valid_to,
+        event_id as decided_by_event_id
     from spell_events
     where is_upon_leaving and (is_employment or event_type = 'job_searching')
-    group by participation_id, spell_start, spell_end, event_date
+    order by participation_id asc, spell_start asc, event_date desc, is_employment desc, event_id asc
 ),
 
-leaving_status as (
-    select
-        participation_id,
-        indicator_code,
-        event_date as valid_from,
-        least(
-            lead(event_date) over (partition by participation_id, spell_start order by event_date),
-            spell_end
-        ) as valid_to,
-        decided_by_event_id
-    from leaving_status_by_date
-),
-
--- Education/training (EECR02) and qualification (EECR03): from the first such event of the window.
+-- Education/training (EECR02) and qualification (EECR03): any such event of the window (the first
+-- one is named as the deciding event).
 leaving_any as (
     select distinct on (participation_id, spell_start, event_type)
         participation_id,
         case event_type when 'education_training' then 'EECR02' else 'EECR03' end as indicator_code,
-        event_date as valid_from,
+        window_closed_on as valid_from,
         spell_end as valid_to,
         event_id as decided_by_event_id
     from spell_events

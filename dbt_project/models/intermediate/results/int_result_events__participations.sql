@@ -29,7 +29,8 @@ select
     -- lineage
     events.batch_id,
     events.source_location,
-    events.record_hash
+    events.record_hash,
+    events.record_hmac
 
 from events
 left join enrolments

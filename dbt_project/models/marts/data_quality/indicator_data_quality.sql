@@ -7,12 +7,20 @@
 --                                  agreed on every point 1.1 datum (counted once)
 --   point_1_2_not_answered         refused or unknown point 1.2 answers of counted participants,
 --                                  per indicator (detail: refused or unknown); never guessed
+--   rural_status_unknown           counted participants whose rural status (EECO17) is not known:
+--                                  no residence comune, or a real comune without a known degree of
+--                                  urbanisation (detail: which, with the comune code); counted as
+--                                  not rural
+--   unemployed_without_months      counted unemployed participants without months of
+--                                  unemployment: counted as not long-term unemployed (EECO03)
 --   result_event_unknown_enrolment result events whose enrolment is not known (counted nowhere)
 --   operation_unknown              participations or supports of an operation never landed
 --                                  (detail: the operation code): no action or fund to count under
 --   operation_without_action_or_fund  operations landed without one (the contract requires
 --                                  both, so this stays empty unless the contract changes)
 --   unknown_target_group           operations declaring a target group outside the reference seed
+--   selection_date_from_start      operations landed without a selection date (before the contract
+--                                  had one): the start date stands in for it (detail: the operation)
 --   pilot_not_in_reference         pilots landed without a row in the pilots seed (no NUTS3)
 -- Current state (the latest version of every record), not per cut-off.
 with
@@ -108,6 +116,33 @@ issues as (
 
     union all
     select
+        'rural_status_unknown' as check_name,
+        pilot_id,
+        action_code,
+        fund,
+        gender,
+        'EECO17' as indicator_code,
+        case
+            when residence_comune_code is null then 'no residence comune'
+            else 'no degree of urbanisation for comune ' || residence_comune_code
+        end as detail
+    from counted
+    where rural = 'unknown'
+
+    union all
+    select
+        'unemployed_without_months' as check_name,
+        pilot_id,
+        action_code,
+        fund,
+        gender,
+        'EECO03' as indicator_code,
+        null as detail
+    from counted
+    where labour_status = 'unemployed' and unemployment_months is null
+
+    union all
+    select
         'result_event_unknown_enrolment' as check_name,
         pilot_id,
         null as action_code,
@@ -157,6 +192,18 @@ issues as (
     left join {{ ref('target_group_indicators') }} as target_groups
         on operations.target_group = target_groups.target_group
     where operations.target_group is not null and target_groups.target_group is null
+
+    union all
+    select
+        'selection_date_from_start' as check_name,
+        pilot_id,
+        action_code,
+        fund,
+        'not_applicable' as gender,
+        null as indicator_code,
+        operation_id as detail
+    from operations
+    where is_selection_date_from_start
 
     union all
     select

@@ -1,5 +1,6 @@
 -- ESF+ common indicators (Regulation (EU) 2021/1057 Annex I) in long format: one row for every
--- indicator x cut-off x fund x pilot x action x gender, cumulative since the start of the
+-- indicator x cut-off x fund x pilot x action x gender that can exist (persons by F, M and
+-- non-binary, entities by not_applicable: the seed's applies_to), cumulative since the start of the
 -- programme (Art. 42 CPR data are cumulative), 0 where nothing applies. The spine comes from the
 -- seeds; the values from esf_indicator_members (who counts in what, from when), so this model is
 -- one join and each indicator's definition lives in one place.
@@ -58,7 +59,8 @@ spine as (
     cross join {{ ref('funds') }} as funds
     cross join pilots
     cross join {{ ref('esf_actions') }} as actions
-    cross join {{ ref('genders') }} as genders
+    -- only possible cells: a person indicator has no not_applicable row, an entity one no gender
+    inner join {{ ref('genders') }} as genders on indicators.unit = genders.applies_to
 )
 
 select

@@ -26,8 +26,9 @@ values_at_cutoffs as (
         ['indicator_code', 'pilot_id', 'action_code', 'fund', 'gender', 'residence_comune_code']) }}
 ),
 
+-- names from ISTAT's full list: a participant may live anywhere in Italy
 comuni as (
-    select * from {{ ref('comuni_degree_of_urbanisation') }}
+    select * from {{ ref('istat_comuni') }}
 )
 
 select
@@ -41,5 +42,5 @@ select
     cast(comuni.comune_name as text) as residence_comune_name,
     cast(values_at_cutoffs.member_count as bigint) as indicator_value
 from values_at_cutoffs
-left join comuni on values_at_cutoffs.residence_comune_code = comuni.comune_code
+left join comuni on values_at_cutoffs.residence_comune_code = comuni.pro_com_t
 where values_at_cutoffs.member_count > 0

@@ -1,6 +1,8 @@
 {{ config(materialized='view') }}
 -- marts.esf_indicators for reading: one row per indicator, cut-off, pilot, action and fund, one
--- column per gender and the total (entity indicators count under not_applicable).
+-- column per gender and the total (entity indicators count under not_applicable). The long mart
+-- holds only possible cells, so a gender column is null where the cell cannot exist (not_applicable
+-- for person indicators; women, men and non_binary for entity indicators).
 select
     indicator_code,
     indicator_name,

@@ -23,16 +23,20 @@ renamed as (
         record ->> 'beneficiary_name' as beneficiary_name,
         record ->> 'action' as action_code,
         record ->> 'fund' as fund,
-        record ->> 'gender_equality' as gender_equality_code,
+        record ->> 'status' as operation_status,
         record ->> 'comune' as comune_code,
         record ->> 'postcode' as postcode,
         record ->> 'target_group' as target_group,
 
+        -- CPR Annex I codes, zero-padded as Annex I writes them
+        {{ annex_i_code("record ->> 'intervention_field'", 3) }} as intervention_field_code,
+        {{ annex_i_code("record ->> 'form_of_support'", 2) }} as form_of_support_code,
+        {{ annex_i_code("record ->> 'territorial_delivery'", 2) }} as territorial_delivery_code,
+        {{ annex_i_code("record ->> 'economic_activity'", 2) }} as economic_activity_code,
+        {{ annex_i_code("record ->> 'esf_secondary_theme'", 2) }} as esf_secondary_theme_code,
+        {{ annex_i_code("record ->> 'gender_equality'", 2) }} as gender_equality_code,
+
         -- numbers
-        (record ->> 'intervention_field')::integer as intervention_field_code,
-        (record ->> 'form_of_support')::integer as form_of_support_code,
-        (record ->> 'territorial_delivery')::integer as territorial_delivery_code,
-        (record ->> 'economic_activity')::integer as economic_activity_code,
         (record ->> 'total_eligible_cost')::numeric(14, 2) as total_eligible_cost,
         (record ->> 'public_contribution')::numeric(14, 2) as public_contribution,
         (record ->> 'cofinancing_rate')::numeric(5, 2) as cofinancing_rate,
@@ -42,7 +46,11 @@ renamed as (
         -- flags
         (record ->> 'beneficiary_is_natural_person')::boolean as is_beneficiary_natural_person,
 
-        -- dates
+        -- dates: an operation landed before the contract had a selection date is taken as
+        -- selected on its start date (flagged: is_selection_date_from_start)
+        coalesce((record ->> 'selection_date')::date, (record ->> 'start_date')::date) as selection_date,
+        (record ->> 'selection_date') is null as is_selection_date_from_start,
+        (record ->> 'withdrawal_date')::date as withdrawal_date,
         (record ->> 'start_date')::date as start_date,
         (record ->> 'expected_end_date')::date as expected_end_date,
         (record ->> 'end_date')::date as end_date,

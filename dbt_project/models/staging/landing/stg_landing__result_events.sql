@@ -14,6 +14,7 @@ renamed as (
         batch_id,
         landing_id,
         record_hash,
+        record_hmac,
         source_location,
 
         -- strings

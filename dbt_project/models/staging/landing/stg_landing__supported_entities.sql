@@ -12,9 +12,11 @@ renamed as (
         source_record_id as support_id,
         record ->> 'operation_id' as operation_id,
         record ->> 'entity_vat_number' as entity_vat_number,
+        record ->> 'entity_key' as entity_key,
         batch_id,
         landing_id,
         record_hash,
+        record_hmac,
         source_location,
 
         -- strings

@@ -3,7 +3,8 @@
 Inline CSS and inline SVG charts only (no script, no font, no image, no link to anything), so it
 opens the same offline, from a download or an archive years later. Every text from the warehouse
 is HTML-escaped. The page depends only on the rows and the cut-off (no version, no generation
-time), so a rebuild from the same rows gives the same bytes; those live in manifest.json.
+time), so a rebuild from the same rows gives the same bytes; those live in manifest.json. It also
+says how far each pilot's data had landed, flagging a pilot short of the cut-off (landings.py).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from osservatorio.publish.compliance.svg_charts import Bar, BarGroup, bar_chart,
 from osservatorio.publish.compliance.workbook import WORKBOOK_NAME
 
 if TYPE_CHECKING:
-    from datetime import date
+    from collections.abc import Sequence
+    from datetime import date, datetime
     from pathlib import Path
 
+    from osservatorio.publish.compliance.landings import PilotLanding
     from osservatorio.publish.compliance.tables import PackageTable
 
 SUMMARY_NAME = "summary.html"
@@ -99,6 +102,44 @@ def financial_progress(tables: dict[str, PackageTable]) -> list[BarGroup]:
     return groups
 
 
+# Table 1 as the Commission reads it: every CPR Annex VII column (header, Table 1 column).
+_TABLE_1_COLUMNS = (
+    ("priority", "priority_code"),
+    ("specific objective", "specific_objective_code"),
+    ("fund", "fund_code"),
+    ("category of region", "category_of_region"),
+    ("basis for calculation", "basis_for_calculation"),
+    ("financial allocation (EUR)", "financial_allocation"),
+    ("co-financing rate (%)", "cofinancing_rate"),
+    ("total eligible cost of selected operations (EUR)", "total_eligible_cost"),
+    ("share of the allocation covered (%)", "selected_share_of_allocation"),
+    ("public contribution (EUR)", "public_contribution"),
+    ("eligible expenditure declared (EUR)", "eligible_expenditure_declared"),
+    ("share of the allocation declared (%)", "declared_share_of_allocation"),
+    ("selected operations", "selected_operations"),
+)
+
+
+def _table_1(tables: dict[str, PackageTable]) -> str:
+    rows = _rows(tables, "financial_table_1")
+    if not rows:
+        return ""
+
+    def cell(value: object) -> str:
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            return f'<td class="n">{escape(format_number(value))}</td>'
+        return f"<td>{escape('' if value is None else str(value))}</td>"
+
+    head = "<tr>" + "".join(f"<th>{escape(title)}</th>" for title, _ in _TABLE_1_COLUMNS) + "</tr>"
+    body = "".join("<tr>" + "".join(cell(r[c]) for _, c in _TABLE_1_COLUMNS) + "</tr>" for r in rows)
+    note = (
+        "<p>Basis, allocation and co-financing rate come from the programme's financial plan"
+        " (reference seed programme_financial_plan); operations count as selected from their"
+        " selection date until withdrawn.</p>\n"
+    )
+    return f"{note}<table>{head}{body}</table>\n"
+
+
 def _section(title: str, chart: str, empty: str, before: str = "") -> str:
     body = chart if chart else f'<p class="empty">{escape(empty)}</p>'
     return f"<h2>{escape(title)}</h2>\n{before}{body}\n"
@@ -126,7 +167,49 @@ def _quality_annex(tables: dict[str, PackageTable]) -> str:
     return f"<table>{head}{cells}</table>\n"
 
 
-def summary_html(tables: list[PackageTable], cutoff: date, period: str) -> str:
+def _pilot_landings(pilots: Sequence[PilotLanding]) -> str:
+    """Per pilot, how far its data had landed (landings.py): the interval that reached the
+    cut-off, or the last one landed and a flag when it falls short."""
+    if not pilots:
+        return '<p class="empty">No pilot data landed.</p>\n'
+
+    def span(interval: tuple[datetime, datetime]) -> str:
+        return f"{interval[0]:%d/%m/%Y %H:%M} – {interval[1]:%d/%m/%Y %H:%M} UTC"
+
+    rows = []
+    for pilot in pilots:
+        if pilot.reaching_cutoff is not None:
+            cells = f"<td>{span(pilot.reaching_cutoff)}</td><td>landed up to the cut-off</td>"
+        elif pilot.last_interval is not None:
+            cells = (
+                f"<td>{span(pilot.last_interval)}</td>"
+                '<td class="warning"><strong>NOT landed up to the cut-off</strong>:'
+                " its values are incomplete</td>"
+            )
+        else:
+            cells = '<td>none</td><td class="warning"><strong>nothing landed</strong></td>'
+        rows.append(f"<tr><td>{escape(pilot.pilot_id)}</td>{cells}</tr>")
+    head = (
+        "<tr><th>pilot</th><th>data interval landed (as known at the package's known_at)</th>"
+        "<th>status</th></tr>"
+    )
+    note = (
+        "<p>For a pilot landed up to the cut-off: the data interval that reached it. Otherwise: the "
+        "last data interval landed (of its most lagging record type). Exact times in manifest.json.</p>\n"
+    )
+    flagged = [p.pilot_id for p in pilots if not p.covers_cutoff]
+    warning = (
+        f'<p class="warning"><strong>Incomplete:</strong> {escape(", ".join(flagged))} had not landed '
+        "data up to the cut-off when this package was computed.</p>\n"
+        if flagged
+        else ""
+    )
+    return f"{warning}{note}<table>{head}{''.join(rows)}</table>\n"
+
+
+def summary_html(
+    tables: list[PackageTable], cutoff: date, period: str, pilots: Sequence[PilotLanding] = ()
+) -> str:
     by_slug = {t.spec.slug: t for t in tables}
     illustrative = any(r["is_illustrative"] for r in _rows(by_slug, "indicator_progress"))
     warning = (
@@ -165,13 +248,19 @@ def summary_html(tables: list[PackageTable], cutoff: date, period: str) -> str:
             bar_chart("Financial progress", financial_progress(by_slug)),
             "No selected operations at this cut-off.",
         )
+        + "<h2>Table 1: financial data (CPR Annex VII)</h2>\n"
+        + _table_1(by_slug)
         + "<h2>Data-quality annex</h2>\n"
         + _quality_annex(by_slug)
+        + "<h2>Data landed per pilot</h2>\n"
+        + _pilot_landings(pilots)
         + "</body></html>\n"
     )
 
 
-def write_summary(folder: Path, tables: list[PackageTable], cutoff: date, period: str) -> Path:
+def write_summary(
+    folder: Path, tables: list[PackageTable], cutoff: date, period: str, pilots: Sequence[PilotLanding] = ()
+) -> Path:
     path = folder / SUMMARY_NAME
-    path.write_text(summary_html(tables, cutoff, period), encoding="utf-8", newline="\n")
+    path.write_text(summary_html(tables, cutoff, period, pilots), encoding="utf-8", newline="\n")
     return path

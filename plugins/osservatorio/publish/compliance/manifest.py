@@ -1,9 +1,10 @@
 """`manifest.json`: what a package is, what it was computed from, and the checksum of every file.
 
 Of all the files of a version, only the manifest may differ between two builds from the same
-rows: its `version`, `supersedes`, `reason` and `generated_at`. Everything else in it depends on
-the rows, the cut-off, `known_at` and the code version, so a rebuild can be compared field by
-field with the version it reproduces.
+rows: its `version`, `supersedes`, `reason`, `generated_at` and `forced`. Everything else in it
+depends on the rows, the cut-off, `known_at` and the code version, so a rebuild can be compared
+field by field with the version it reproduces. The `files` checksums are also how a rerun knows
+it has nothing new to publish (build.py).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import date, datetime
     from pathlib import Path
 
     import psycopg
 
+    from osservatorio.publish.compliance.landings import PilotLanding
     from osservatorio.publish.compliance.tables import PackageTable
 
 MANIFEST_NAME = "manifest.json"
@@ -68,6 +71,9 @@ def build_manifest(
     landings: list[tuple[str, int]],
     tables: list[PackageTable],
     files: dict[str, dict[str, Any]],
+    pilots: Sequence[PilotLanding] = (),
+    allow_empty: bool = False,
+    forced: bool = False,
 ) -> dict[str, Any]:
     return {
         "format": FORMAT,
@@ -82,6 +88,10 @@ def build_manifest(
         "source_batches": sorted({batch_id for batch_id, _ in landings}),
         "source_landing_ids": sorted(landing_id for _, landing_id in landings),
         "row_counts": {t.spec.slug: len(t.rows) for t in tables},
+        # per pilot: the last data interval landed as known at known_at, and whether it covers the cut-off
+        "pilot_landings": {p.pilot_id: p.to_manifest() for p in pilots},
+        "allow_empty": allow_empty,  # published even if a financial or indicator table was empty
+        "forced": forced,  # published although its files equal the version it supersedes
         "files": files,
     }
 

@@ -12,16 +12,29 @@ gender (domain.md §2-3; the same rules as dbt's assert_sfc_combined_indicators 
 - No value is negative; a `total` row equals the sum of its gender rows.
 
 An indicator missing from a cell counts 0 (dbt writes no row for a zero).
+
+Table 2 (financial data by CPR Annex I dimension), `check_financial_tables`:
+- every code is one Annex I writes for its dimension (reference seed cpr_annex_i_codes, the list
+  the operations contract also takes; location a NUTS code): SFC2021 rejects any other, e.g. `1`
+  for `01` or `not_reported`;
+- no ESF+ operation lacks a code: the data-quality annex lists each one (annex_i_code_missing) and
+  each is a violation naming the operation and the dimension;
+- Table 2's rows add up to Table 1's row of the same priority, objective, fund and region.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING
 
+from osservatorio.paths import DBT_PROJECT_DIR
 from osservatorio.publish.compliance.errors import Violation
+from osservatorio.publish.compliance.tables import ANNEX_I_CODE_COLUMNS
 
 if TYPE_CHECKING:
     from osservatorio.publish.compliance.tables import PackageTable
@@ -215,4 +228,123 @@ def check_indicator_tables(tables: list[PackageTable]) -> list[Violation]:
         violations += output_relations(outputs)
         if results is not None:
             violations += results_within_outputs(outputs, results)
+    return violations
+
+
+# ------------------------------------------------------------------ Table 2 (CPR Annex I codes)
+TABLE_1, TABLE_2 = "compliance_financial_table_1", "compliance_financial_table_2"
+ANNEX = "compliance_data_quality_annex"
+ANNEX_I_SEED = DBT_PROJECT_DIR / "seeds" / "cpr_annex_i_codes.csv"
+CODE_MISSING = "annex_i_code_missing"  # the data-quality annex's section
+_NUTS = re.compile(r"[A-Z]{2}[A-Z0-9]{0,3}")
+_TABLE_1_KEY = (
+    "programme_code",
+    "priority_code",
+    "specific_objective_code",
+    "fund_code",
+    "category_of_region",
+)
+_AMOUNTS = (
+    "selected_operations",
+    "total_eligible_cost",
+    "public_contribution",
+    "eligible_expenditure_declared",
+)
+
+
+@cache
+def annex_i_code_lists() -> dict[str, frozenset[str]]:
+    """Table 2's code column -> the codes Annex I writes for its dimension (the reference seed)."""
+    lists: dict[str, set[str]] = defaultdict(set)
+    with ANNEX_I_SEED.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            lists[f"{row['dimension_name']}_code"].add(row["code"])
+    return {column: frozenset(codes) for column, codes in lists.items()}
+
+
+def _key(row: dict) -> str:
+    return ", ".join(f"{c} {row[c]}" for c in _TABLE_1_KEY)
+
+
+def annex_i_codes_only(table_2: PackageTable) -> list[Violation]:
+    """Every code of every row is one Annex I writes (location: a NUTS code)."""
+    lists = annex_i_code_lists()
+    violations = []
+    for number, row in enumerate(table_2.records(), start=1):
+        for column in ANNEX_I_CODE_COLUMNS:
+            code = row[column]
+            if code is None:
+                continue  # named, with its operation, by missing_annex_i_codes
+            valid = _NUTS.fullmatch(code) if column == "location_code" else code in lists[column]
+            if not valid:
+                violations.append(
+                    Violation(
+                        table_2.spec.source,
+                        number,
+                        _key(row),
+                        "CPR Annex I codes only",
+                        f"{column} {code!r} is not a code of CPR Annex I for its dimension",
+                    )
+                )
+    return violations
+
+
+def missing_annex_i_codes(table_2: PackageTable, annex: PackageTable | None) -> list[Violation]:
+    """Each ESF+ operation the annex lists without a code: its own violation, naming operation and
+    dimension. A null code the annex does not explain is reported on its row."""
+    rule = "a CPR Annex I code in every dimension"
+    named = []
+    for row in annex.records() if annex else []:
+        if row["section"] != CODE_MISSING:
+            continue
+        operation, _, dimension = str(row["detail"]).partition(": ")
+        detail = (
+            f"ESF+ operation {operation} of pilot {row['pilot_id']} has no code for dimension {dimension}"
+            f" (data-quality annex: {CODE_MISSING})"
+        )
+        named.append(
+            Violation(table_2.spec.source, None, f"operation {row['pilot_id']}:{operation}", rule, detail)
+        )
+    if named:
+        return named
+    return [
+        Violation(table_2.spec.source, number, _key(row), rule, f"{column} is empty")
+        for number, row in enumerate(table_2.records(), start=1)
+        for column in ANNEX_I_CODE_COLUMNS
+        if row[column] is None
+    ]
+
+
+def table_2_adds_up_to_table_1(table_1: PackageTable, table_2: PackageTable) -> list[Violation]:
+    sums: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for row in table_2.records():
+        for measure in _AMOUNTS:
+            sums[tuple(row[c] for c in _TABLE_1_KEY)][measure] += Decimal(row[measure] or 0)
+    violations = []
+    for number, row in enumerate(table_1.records(), start=1):
+        parts = sums.get(tuple(row[c] for c in _TABLE_1_KEY), {})
+        for measure in _AMOUNTS:
+            if Decimal(row[measure] or 0) != parts.get(measure, Decimal(0)):
+                violations.append(
+                    Violation(
+                        table_1.spec.source,
+                        number,
+                        _key(row),
+                        "Table 2 adds up to Table 1",
+                        f"{measure} is {row[measure]} in Table 1,"
+                        f" {parts.get(measure, 0)} over Table 2's rows",
+                    )
+                )
+    return violations
+
+
+def check_financial_tables(tables: list[PackageTable]) -> list[Violation]:
+    """Table 2 writes Annex I codes only, for every ESF+ operation, and adds up to Table 1."""
+    by_source = {t.spec.source: t for t in tables}
+    table_1, table_2 = by_source.get(TABLE_1), by_source.get(TABLE_2)
+    if table_2 is None:
+        return []
+    violations = annex_i_codes_only(table_2) + missing_annex_i_codes(table_2, by_source.get(ANNEX))
+    if table_1 is not None and table_2.rows:  # an empty Table 2 is the empty-package rule's business
+        violations += table_2_adds_up_to_table_1(table_1, table_2)
     return violations

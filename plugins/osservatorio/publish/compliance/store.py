@@ -6,7 +6,8 @@ and only when it is complete is it renamed (one atomic rename on the same file s
 next free version number, under an exclusive lock on `<root>/.publish.lock`, so two builds of
 the same cut-off at once get two versions and a reader never sees half a package. Before the
 rename the files become read-only (0444), and the folder (0555) right after it: a version folder is never
-written again. Anything whose name starts with `.` is not a package.
+written again. Anything whose name starts with `.` is not a package. A build whose files equal the
+current version's publishes nothing (the comparison is made under the same lock).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 import shutil
 import stat
 import tempfile
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -73,14 +75,31 @@ def _seal_files(staging: Path) -> None:
         path.chmod(READ_ONLY_FILE)
 
 
+@dataclass(frozen=True)
+class Publication:
+    path: Path  # the new version's folder, or the current one's when nothing was published
+    version: int
+    published: bool  # False: the staged files equal the current version's, nothing new
+
+
 def publish(
-    staging: Path, root: Path, period: str, finish: Callable[[Path, int, int | None], None]
-) -> tuple[Path, int]:
+    staging: Path,
+    root: Path,
+    period: str,
+    finish: Callable[[Path, int, int | None], None],
+    same_as: Callable[[Path], bool] | None = None,
+) -> Publication:
     """Publish `staging` as the next version of `period`: `finish(staging, version, supersedes)`
-    writes the last file (the manifest) once the version is known. Returns (folder, version)."""
+    writes the last file (the manifest) once the version is known. When `same_as(current version's
+    folder)` says the staged files are those of the current version, nothing is published (the
+    staging folder is left to the caller) and the current version is returned."""
     with publish_lock(root):
         versions = published_versions(root, period)
         previous = versions[-1] if versions else None
+        if previous is not None and same_as is not None:
+            current = root / period / version_name(previous)
+            if same_as(current):
+                return Publication(current, previous, published=False)
         version = (previous or 0) + 1
         target = root / period / version_name(version)
         finish(staging, version, previous)
@@ -91,4 +110,4 @@ def publish(
         # Renamed while still writable: moving a folder to another parent rewrites its `..`.
         os.rename(staging, target)
         target.chmod(READ_ONLY_FOLDER)
-    return target, version
+    return Publication(target, version, published=True)

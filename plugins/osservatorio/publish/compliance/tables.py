@@ -28,11 +28,34 @@ _FINANCIAL_KEYS = (
     "fund_code",
     "category_of_region",
 )
-_FINANCIAL_MEASURES = (
+# CPR Annex VII Table 1, every column in the Annex's order: the financial plan's basis, allocation
+# and rate, then the selected operations' cost and share, public cost, declared expenditure and share.
+_TABLE_1_MEASURES = (
+    "basis_for_calculation",
+    "financial_allocation",
+    "cofinancing_rate",
+    "total_eligible_cost",
+    "selected_share_of_allocation",
+    "public_contribution",
+    "eligible_expenditure_declared",
+    "declared_share_of_allocation",
     "selected_operations",
+)
+# Table 2: one row per combination of CPR Annex I codes (dimensions 01-07), with Table 1's amounts.
+ANNEX_I_CODE_COLUMNS = (
+    "intervention_field_code",
+    "form_of_support_code",
+    "territorial_delivery_code",
+    "economic_activity_code",
+    "location_code",
+    "esf_secondary_theme_code",
+    "gender_equality_code",
+)
+_TABLE_2_MEASURES = (
     "total_eligible_cost",
     "public_contribution",
     "eligible_expenditure_declared",
+    "selected_operations",
 )
 _INDICATOR_COLUMNS = (
     "cutoff_date",
@@ -116,14 +139,14 @@ class TableSpec:
 FINANCIAL_TABLE_1 = TableSpec(
     "compliance_financial_table_1",
     "financial_table_1",
-    _FINANCIAL_KEYS + _FINANCIAL_MEASURES,
-    _FINANCIAL_KEYS + _FINANCIAL_MEASURES,
+    _FINANCIAL_KEYS + _TABLE_1_MEASURES,
+    _FINANCIAL_KEYS + _TABLE_1_MEASURES,
 )
 FINANCIAL_TABLE_2 = TableSpec(
     "compliance_financial_table_2",
     "financial_table_2",
-    (*_FINANCIAL_KEYS, "dimension_code", "dimension_value", *_FINANCIAL_MEASURES),
-    (*_FINANCIAL_KEYS, "dimension_code", "dimension_value", *_FINANCIAL_MEASURES),
+    _FINANCIAL_KEYS + ANNEX_I_CODE_COLUMNS + _TABLE_2_MEASURES,
+    _FINANCIAL_KEYS + ANNEX_I_CODE_COLUMNS + _TABLE_2_MEASURES,
 )
 TABLE_6_OUTPUTS = TableSpec(
     "compliance_table_6_outputs", "table_6_outputs", _INDICATOR_COLUMNS, _INDICATOR_COLUMNS, True
