@@ -147,6 +147,15 @@ def test_env(pilots_port: int) -> Iterator[TestEnv]:
         fcntl.flock(lock, fcntl.LOCK_EX)
         subprocess.run(["scripts/postgres.sh", "start"], env=env, cwd=REPO, check=True, capture_output=True)
     # A clean warehouse: drop what an earlier test session built.
+    clean_warehouse(env)
+    subprocess.run(["scripts/airflow_init.sh"], env=env, cwd=REPO, check=True, capture_output=True)
+    env = load_env(overrides)  # now with the pseudonymisation key airflow_init.sh generated
+    return TestEnv(env=env, pilots_url=f"http://127.0.0.1:{pilots_port}")
+
+
+def clean_warehouse(env: dict[str, str]) -> None:
+    """Drop every schema the pipeline and dbt built, then apply the raw migrations again, as
+    `make setup` does: the warehouse as a fresh clone has it."""
     import psycopg
 
     # The download log belongs to a role nobody logs in as (docs/roles.md): the superuser drops it.
@@ -169,9 +178,6 @@ def test_env(pilots_port: int) -> Iterator[TestEnv]:
     migrate = [sys.executable, "-m", "osservatorio.land.migrate"]
     subprocess.run(migrate, env=env, cwd=REPO, check=True, capture_output=True)
     subprocess.run(["scripts/postgres.sh", "seal-audit"], env=env, cwd=REPO, check=True, capture_output=True)
-    subprocess.run(["scripts/airflow_init.sh"], env=env, cwd=REPO, check=True, capture_output=True)
-    env = load_env(overrides)  # now with the pseudonymisation key airflow_init.sh generated
-    return TestEnv(env=env, pilots_url=f"http://127.0.0.1:{pilots_port}")
 
 
 def inbox(pilot: str) -> Path:
