@@ -107,6 +107,7 @@ provision() {
   ensure_role airflow "$OSSERVATORIO_AIRFLOW_DB_PASSWORD"
   ensure_role ma_analyst "$OSSERVATORIO_ANALYST_PASSWORD"
   ensure_role program_officer "$OSSERVATORIO_PROGRAM_OFFICER_PASSWORD"
+  ensure_role public_reader "$OSSERVATORIO_PUBLIC_READER_PASSWORD"  # open_data only: the public SDG views
   ensure_database "$OSSERVATORIO_WAREHOUSE_DB" osservatorio_pipeline
   # The owner of the download log: no login, no member (not even the pipeline), so that nobody
   # who can connect may alter, disable, drop or rewrite it (seal_audit, docs/roles.md).
@@ -124,7 +125,7 @@ SQL
   # ones analysts may call are granted to ma_analyst by name).
   psql_admin "$OSSERVATORIO_WAREHOUSE_DB" <<SQL
 REVOKE ALL ON DATABASE "$OSSERVATORIO_WAREHOUSE_DB" FROM PUBLIC;
-GRANT CONNECT ON DATABASE "$OSSERVATORIO_WAREHOUSE_DB" TO ma_analyst, program_officer;
+GRANT CONNECT ON DATABASE "$OSSERVATORIO_WAREHOUSE_DB" TO ma_analyst, program_officer, public_reader;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 ALTER DEFAULT PRIVILEGES FOR ROLE osservatorio_pipeline REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 -- and from the functions made before that default was set (a database provisioned earlier)

@@ -171,6 +171,7 @@ def clean_warehouse(env: dict[str, str]) -> None:
             "marts",
             "reference",
             "compliance",
+            "open_data",
             "analytics",
         ):
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

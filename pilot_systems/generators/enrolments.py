@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from pilot_systems.generators.at_entry import answers_at_entry
 from pilot_systems.generators.base import EPOCH, EntityGenerator, LinearClock, rng, unit, weighted
 from pilot_systems.generators.people import person
 from pilot_systems.identifiers import break_tax_code
@@ -168,12 +169,15 @@ class EnrolmentGenerator(EntityGenerator):
             )
         if operation.target_group == "homeless":  # target-group reporting: the answer is often not asked
             who["homeless"] = weighted(r, [("yes", 0.55), ("unknown", 0.45)])
+        # Project answers (SDG 8.6, 1.2), each from a draw of its own: the draws above stay as they were.
+        at_entry = answers_at_entry(self.sim.pilot, self.sim.seed, slot, age, status, months, who["homeless"])
         record: Canonical = {
             "enrolment_id": self.enrolment_id(slot),
             "operation_id": operation.code,
             **who,
             "labour_status": status,
             "unemployment_months": months,
+            **at_entry,
             "entry_date": entry,
             "exit_date": exit_,
             "source_updated_at": at or self.raw_updated_at(slot),

@@ -6,6 +6,9 @@ from __future__ import annotations
 from pilot_systems.vocabularies.base import ApiNames, EntityVocabulary, SourceFormat, Vocabulary
 
 YES_NO = {"yes": "sì", "no": "no", "refused": "preferisce non rispondere", "unknown": "non rilevato"}
+# Two checkboxes added to the platform for the project's SDG fields: JSON booleans, null when
+# neither was ticked (refused and not asked alike).
+CHECKBOX = {"yes": True, "no": False}
 UPDATED = {"source_updated_at": "ultimoAggiornamento"}
 
 CMRC_COL = Vocabulary(
@@ -94,6 +97,8 @@ CMRC_COL = Vocabulary(
                 "foreign_background": "backgroundMigratorio",
                 "minority": "appartenenzaMinoranza",
                 "homeless": "condizioneSenzaDimora",
+                "in_education_training": "inIstruzioneFormazione",
+                "at_risk_of_poverty": "nucleoRischioPoverta",
                 "entry_date": "dataIngresso",
                 "exit_date": "dataUscita",
                 **UPDATED,
@@ -111,6 +116,7 @@ CMRC_COL = Vocabulary(
                     ("disability", "third_country_national", "foreign_background", "minority", "homeless"),
                     YES_NO,
                 ),
+                **dict.fromkeys(("in_education_training", "at_risk_of_poverty"), CHECKBOX),
             },
         ),
         "result_events": EntityVocabulary(

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pilot_systems.vocabularies.base import EntityVocabulary, SourceFormat, Vocabulary
 
 YES_NO = {"yes": "Sì", "no": "No", "refused": "Non dichiara", "unknown": "Non rilevato"}
+# Columns added later to the sheet for the project's SDG fields: terse codes, unknown left blank.
+S_N = {"yes": "S", "no": "N", "refused": "NR"}  # NR: non risponde
 UPDATED = {"source_updated_at": "Data ultima modifica"}
 PROGRAMME = "Programma P.R.At.I.C.O. - Zona Ovest di Torino srl"
 
@@ -94,6 +96,8 @@ ZOT = Vocabulary(
                 "foreign_background": "Origine straniera",
                 "minority": "Minoranza",
                 "homeless": "Senza dimora",
+                "in_education_training": "In istruzione/formazione (S/N)",
+                "at_risk_of_poverty": "Rischio povertà (S/N)",
                 "entry_date": "Data ingresso",
                 "exit_date": "Data uscita",
                 **UPDATED,
@@ -110,6 +114,7 @@ ZOT = Vocabulary(
                     ("disability", "third_country_national", "foreign_background", "minority", "homeless"),
                     YES_NO,
                 ),
+                **dict.fromkeys(("in_education_training", "at_risk_of_poverty"), S_N),
             },
         ),
         "result_events": EntityVocabulary(

@@ -91,6 +91,56 @@ def print_indicators(conn: Connection, cutoff: date) -> None:
 ENTITY_INDICATORS = ("EECO18", "EECO19")
 
 
+def print_sdg_summary(conn: Connection) -> None:
+    """Per SDG target, from the public views only (schema open_data, what public_reader reads):
+    people reached, outcome rates and gender gaps for Italy as a whole. A suppressed cell is shown
+    as such; where the total is hidden (beside a small non-binary count), women and men are shown."""
+    rows = conn.execute(
+        "SELECT t.sdg_target, t.mapping_id, t.group_code, t.outcome_code, t.denominator_outcome_code,"
+        " t.is_gender_gap, c.cutoff_date, c.gender, c.cell_value, r.numerator_value, r.denominator_value,"
+        " g.gap_basis, g.women_rate, g.men_rate, g.gap_percentage_points, g.is_suppressed"
+        " FROM open_data.sdg_public_targets AS t"
+        " JOIN open_data.sdg_public_counts AS c ON c.group_code = t.group_code"
+        "  AND c.outcome_code = t.outcome_code AND c.territory_level = 'it'"
+        " LEFT JOIN open_data.sdg_public_rates AS r ON r.mapping_id = t.mapping_id"
+        "  AND r.territory_level = 'it' AND r.gender = c.gender"
+        " LEFT JOIN open_data.sdg_public_gender_gaps AS g ON g.mapping_id = t.mapping_id"
+        "  AND g.territory_level = 'it'"
+        " ORDER BY t.sdg_goal, string_to_array(t.sdg_target, '.')::int[], t.mapping_id"
+    ).fetchall()
+    by_target: dict[tuple[str, str], dict[str, tuple]] = {}
+    for target, mapping_id, *rest in rows:
+        by_target.setdefault((target, mapping_id), {})[rest[5]] = tuple(rest)
+    cutoff = next((row[6] for row in rows), None)
+    print(f"\nSDG summary, Italy, at cut-off {cutoff} (public views open_data.*; docs/disclosure.md):")
+
+    def figure(row: tuple | None) -> str:
+        if row is None:
+            return "0"
+        _, _, denominator, _, _, _, count, num, den, *_ = row
+        if denominator:
+            return "suppressed" if num is None else f"{num}/{den}" + (f" = {num / den:.1%}" if den else "")
+        return "suppressed" if count is None else str(count)
+
+    for (target, _), genders in by_target.items():
+        total = genders.get("total")
+        group, outcome, denominator, is_gap, *_ = next(iter(genders.values()))
+        what = f"{group}: {outcome}" + (f" / {denominator}" if denominator else "")
+        value = figure(total)
+        if value == "suppressed":
+            value = f"total suppressed; women {figure(genders.get('F'))}, men {figure(genders.get('M'))}"
+        if is_gap and total is not None:
+            basis, women, men, gap, gap_hidden = total[9:14]
+            if gap_hidden or gap is None:
+                value += "; gender gap suppressed" if gap_hidden else "; gender gap n/a"
+            elif value.startswith("total suppressed"):
+                value += f"; gap {gap:+.1f} pp"
+            else:
+                value += f"; women {women:.1%} men {men:.1%} ({basis}): gap {gap:+.1f} pp"
+        print(f"  {target:<5} {what[:62]:<62} {value}")
+    print("  (suppressed: fewer than the threshold, or hidden so that such a cell cannot be derived)")
+
+
 def main() -> None:
     logical_date = os.environ.get("OSSERVATORIO_DEMO_DATE", date.today().isoformat())
     log_dir = state_dir() / "logs" / "demo"
@@ -110,6 +160,7 @@ def main() -> None:
             sys.exit(f"the dbt DAG succeeded but wrote no extract at {extract}")
         print(f"\nExtract: {extract}")
         print_indicators(conn, cutoff)
+        print_sdg_summary(conn)
 
     from osservatorio.validate.data_docs import data_docs_dir
 

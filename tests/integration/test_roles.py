@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 # What each reading role may select from: whole schemas, nothing else.
-READS = {"ma_analyst": {"marts"}, "program_officer": {"compliance"}}
+READS = {"ma_analyst": {"marts"}, "program_officer": {"compliance"}, "public_reader": {"open_data"}}
 COMPLIANCE_TABLES = {
     "compliance_financial_table_1",
     "compliance_financial_table_2",
@@ -56,6 +56,7 @@ def password_of(env: dict[str, str], role: str) -> str:
     return {
         "ma_analyst": env["OSSERVATORIO_ANALYST_PASSWORD"],
         "program_officer": env["OSSERVATORIO_PROGRAM_OFFICER_PASSWORD"],
+        "public_reader": env["OSSERVATORIO_PUBLIC_READER_PASSWORD"],
     }[role]
 
 
@@ -87,7 +88,7 @@ def readable(uri: str, targets: set[tuple[str, str]]) -> set[tuple[str, str]]:
 def test_the_warehouse_has_every_layer_to_protect(built: TestEnv) -> None:
     """The checks below cover real relations in every schema, the compliance tables among them."""
     schemas = {schema for schema, _ in relations(built)}
-    assert {"raw", "staging", "intermediate", "reference", "marts", "compliance"} <= schemas
+    assert {"raw", "staging", "intermediate", "reference", "marts", "compliance", "open_data"} <= schemas
     assert {name for schema, name in relations(built) if schema == "compliance"} >= COMPLIANCE_TABLES
 
 
@@ -268,6 +269,26 @@ def test_the_program_officer_reads_the_compliance_schema_and_nothing_else(built:
         conn.execute("SELECT * FROM marts.indicator_cell_sources('EECO01', '2026-06-30', 'p', 'a', 'F')")
 
 
+PUBLIC_VIEWS = {"sdg_public_counts", "sdg_public_rates", "sdg_public_gender_gaps", "sdg_public_targets"}
+
+
+def test_the_public_reader_reads_the_public_views_and_nothing_else(built: TestEnv) -> None:
+    """The public SDG views (docs/disclosure.md), and not the cells they are suppressed from."""
+    everything = relations(built)
+    uri = role_uri(built.env, "public_reader", password_of(built.env, "public_reader"))
+    served = readable(uri, everything)
+    assert {("open_data", name) for name in PUBLIC_VIEWS} <= served
+    refused = everything - served
+    assert {("marts", "esf_indicators"), ("raw", "participant_enrolments"), ("raw", "operations")} <= refused
+    assert {("compliance", name) for name in COMPLIANCE_TABLES} <= refused
+    assert ("staging", "stg_landing__participant_enrolments") in refused
+    assert {("intermediate", "int_sdg_members"), ("intermediate", "int_public_cells__suppressed")} <= refused
+    assert {("reference", "sdg_target_mapping"), ("reference", "pilots")} <= refused
+    assert served == {(schema, name) for schema, name in everything if schema in READS["public_reader"]}
+    with psycopg.connect(uri, autocommit=True) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("SELECT * FROM marts.indicator_cell_sources('EECO01', '2026-06-30', 'p', 'a', 'F')")
+
+
 @pytest.mark.parametrize("role", sorted(READS))
 def test_readers_cannot_write_or_create_anything(built: TestEnv, role: str) -> None:
     with psycopg.connect(role_uri(built.env, role, password_of(built.env, role)), autocommit=True) as conn:
@@ -277,6 +298,8 @@ def test_readers_cannot_write_or_create_anything(built: TestEnv, role: str) -> N
             "CREATE SCHEMA probe",
             "CREATE TABLE compliance.probe (x int)",
             "CREATE TABLE marts.probe (x int)",
+            "CREATE TABLE open_data.probe (x int)",
+            "CREATE VIEW open_data.probe AS SELECT 1 AS x",
             "DELETE FROM compliance.compliance_list_of_operations",
             "DELETE FROM marts.esf_indicators",
         ):

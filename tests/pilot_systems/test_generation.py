@@ -104,6 +104,69 @@ def test_clean_enrolments_are_realistic(pilot: str) -> None:
     assert overlapping
 
 
+# The two project answers (SDG 8.6, 1.2) exactly as each pilot's system writes them (written out
+# here, not read from the vocabularies): a blank cell or null is "not sent".
+TDZ_ANSWERS = {"si", "no", "non_dichiarato", "non_rilevato"}
+SDG_SOURCE = {
+    "tdz_corviale": ("in_istruzione_formazione", "nucleo_rischio_poverta", TDZ_ANSWERS),
+    "tdz_tor_bella_monaca": ("in_istruzione_formazione", "nucleo_rischio_poverta", TDZ_ANSWERS),
+    "cmrc_col": ("inIstruzioneFormazione", "nucleoRischioPoverta", {True, False, None}),
+    "cal_adda_martesana": (
+        "In istruzione o formazione",
+        "Nucleo a rischio di povertà (ADI/RdC)",
+        {"Sì", "No", "Non dichiarato", "Non rilevato", ""},
+    ),
+    "zot_pratico": ("In istruzione/formazione (S/N)", "Rischio povertà (S/N)", {"S", "N", "NR", None}),
+}
+
+
+def is_neet(r: dict[str, object]) -> bool:
+    """NEET at entry: aged 15-29, unemployed or inactive, and answered not in education or training."""
+    age = whole_years(r["birth_date"], r["entry_date"])  # type: ignore[arg-type]
+    return (
+        15 <= age <= 29
+        and r["labour_status"] in ("unemployed", "inactive")
+        and r["in_education_training"] == "no"
+    )
+
+
+@pytest.mark.parametrize("pilot", PILOTS)
+def test_sdg_answers_are_sent_in_the_pilots_vocabulary_and_plausible(pilot: str) -> None:
+    system = PilotSystem(pilot, size=3000, seed=5, defect_rate=0)
+    sent = list(system.records("participant_enrolments"))
+    education, poverty, vocabulary = SDG_SOURCE[pilot]
+    assert all(education in rec.record and poverty in rec.record for rec in sent)  # blank or not
+    values = {column: {rec.record[column] for rec in sent} for column in (education, poverty)}
+    assert values[education] | values[poverty] == vocabulary
+    assert values[education] - {None, ""} == values[poverty] - {None, ""}  # one vocabulary for both
+    records = [rec.canonical for rec in sent]
+    by_age = {
+        young: [r for r in records if (whole_years(r["birth_date"], r["entry_date"]) < 25) == young]  # type: ignore[arg-type]
+        for young in (True, False)
+    }
+    shares = {
+        young: sum(r["in_education_training"] == "yes" for r in rs) / len(rs)
+        for young, rs in by_age.items()
+        if rs
+    }
+    if pilot != "zot_pratico":  # ZOT serves residents aged 30+: almost nobody in education
+        assert shares[True] > 3 * shares[False] > 0
+        neet = [r for r in records if is_neet(r)]
+        assert 0.08 < len(neet) / len(records) < 0.25
+        assert len({r["residence_comune"] for r in neet}) > 1
+    assert not any(is_neet(r) for r in records if r["in_education_training"] in (None, "unknown", "refused"))
+
+    def poor(rs: list[dict[str, object]]) -> float:
+        return sum(r["at_risk_of_poverty"] == "yes" for r in rs) / max(len(rs), 1)
+
+    long_term = [r for r in records if (r["unemployment_months"] or 0) > 12]
+    employed = [r for r in records if r["labour_status"] == "employed"]
+    assert poor(long_term) > 2 * poor(employed) > 0
+    assert 0.1 < poor(records) < 0.4
+    blank = sum(r["at_risk_of_poverty"] is None for r in records) / len(records)
+    assert (0.3 < blank < 0.5) if pilot == "cal_adda_martesana" else blank < 0.15
+
+
 def test_tax_codes_match_birth_date_and_gender() -> None:
     for r in clean("cal_adda_martesana", 1000):
         code = str(r["tax_code"])
@@ -292,6 +355,9 @@ def test_the_test_systems_exercise_every_counting_rule(pilot: str) -> None:
     if pilot == "cmrc_col":
         homeless_ops = {o.code for o in OPERATIONS[pilot] if o.target_group == "homeless"}
         assert sum(r.canonical["operation_id"] in homeless_ops for r in enrolments) > 20
+    # SDG 8.6 and 1.2 have people to count (ZOT serves residents aged 30+: no NEET there).
+    assert (sum(is_neet(r.canonical) for r in enrolments) > 15) == (pilot != "zot_pratico")
+    assert sum(r.canonical["at_risk_of_poverty"] == "yes" for r in enrolments) > 30
     events = [r.canonical for r in system.records("result_events") if not r.defects]
     kinds = {"employment", "self_employment", "job_searching", "education_training", "qualification"}
     assert {e["event_type"] for e in events} == kinds

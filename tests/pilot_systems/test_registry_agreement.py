@@ -7,14 +7,22 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime
 
+import pandas as pd
 import pytest
 
+from osservatorio.contract import record_type
 from osservatorio.registry import ValueFormats, load_registry
+from osservatorio.validate.canonical import TYPE_ERRORS, from_envelopes
 from pilot_systems.system import PilotSystem
 from pilot_systems.vocabularies import ENTITIES, VOCABULARIES
 
 EXTRAS = {"first_name", "last_name", "isee"}  # sent by pilots, never mapped (names, ISEE)
 PILOTS = list(VOCABULARIES)
+
+
+def as_text(value: object) -> str:
+    """A source value as the pipeline reads it before its value map: JSON booleans as true/false."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +51,9 @@ def test_registry_value_maps_invert_the_pilot_vocabulary(pilot: str, registry: d
         theirs = entry.entities[entity].values
         assert set(theirs) == set(ours), entity
         for field, mapping in ours.items():
-            assert theirs[field] == {source: str(canonical) for canonical, source in mapping.items()}, field
+            assert theirs[field] == {
+                as_text(source): str(canonical) for canonical, source in mapping.items()
+            }, field
 
 
 def parse(value: object, canonical: object, formats: ValueFormats) -> object:
@@ -83,8 +93,27 @@ def test_registry_formats_read_every_value_back(pilot: str, registry: dict) -> N
                     assert value in (None, ""), (entity, field, value)
                     continue
                 if field in source.values:
-                    assert str(value) in source.values[field], (entity, field, value)
-                    value = source.values[field][str(value)]
+                    assert as_text(value) in source.values[field], (entity, field, value)
+                    value = source.values[field][as_text(value)]
                     if isinstance(canonical, int):
                         value = int(value)
                 assert parse(value, canonical, entry.formats) == canonical, (entity, field, value, canonical)
+
+
+@pytest.mark.parametrize("pilot", PILOTS)
+def test_the_validate_mapping_turns_the_sdg_answers_into_their_canonical_values(
+    pilot: str, registry: dict
+) -> None:
+    """The project's SDG fields through the validate task's own mapping: every pilot's answer
+    becomes its contract value, and a blank (not sent) becomes null, never a value."""
+    fields = ("in_education_training", "at_risk_of_poverty")
+    source = registry[pilot].entities["participant_enrolments"]
+    sent = list(PilotSystem(pilot, size=1000, seed=3, defect_rate=0).records("participant_enrolments"))
+    names = [source.fields[f] for f in fields]
+    envelopes = [{"source": "x", "record": {n: rec.record[n] for n in names}} for rec in sent]
+    frame = from_envelopes(envelopes, source, record_type("participant_enrolments"), registry[pilot].formats)
+    assert frame[TYPE_ERRORS].isna().all()
+    for field in fields:
+        mapped = [None if pd.isna(value) else value for value in frame[field].astype(object)]
+        assert mapped == [rec.canonical[field] for rec in sent], field
+        assert set(mapped) <= {"yes", "no", "refused", "unknown", None}

@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 from datetime import date
 
+import pandas as pd
 import pytest
 
 import osservatorio.land.warehouse
@@ -330,4 +331,84 @@ def test_an_optional_field_the_pilot_does_not_send_is_not_an_error() -> None:
     source = PILOT.entities["operations"]
     fields = {k: v for k, v in source.fields.items() if k not in ("gender_equality", "latitude")}
     failures = run_operations([OPERATION], replace(source, fields=fields))
+    assert failures == {}
+
+
+# The project's SDG fields (optional, point-1.2 style): each pilot's vocabulary maps onto the
+# contract's yes / no / refused / unknown, a blank is not sent (null), anything else is
+# quarantined under the field's own rule.
+SDG_FIELDS = ("in_education_training", "at_risk_of_poverty")
+ENROLMENT = {
+    "id_iscrizione": "E1",
+    "codice_progetto": "OP1",
+    "codice_fiscale": "RCCMNL83S18D969H",
+    "sesso": "M",
+    "data_nascita": "1983-11-18",
+    "comune_residenza": "058091",
+    "titolo_studio": 3,
+    "condizione_occupazionale": "disoccupato",
+    "mesi_disoccupazione": 14,
+    "data_ingresso": "2024-02-01",
+    "aggiornato_il": "2026-06-01T10:00:00+00:00",
+}
+ENROLMENT_PARAMETERS = {
+    "as_of": date(2026, 6, 30),
+    "period_start": date(2021, 1, 1),
+    "period_end": date(2029, 12, 31),
+    "fresh_since": None,
+}
+
+
+def run_enrolments(records: list[dict], pilot: str) -> tuple[list[tuple], dict[int, set[tuple[str, str]]]]:
+    """(the two SDG fields of each canonical row, {row: {(rule, reason)}}), as the validate task runs them."""
+    from osservatorio.contract import record_type
+    from osservatorio.validate.derived import add_derived_columns
+    from osservatorio.validate.duplicate_entries import ENTRY_CONFLICT
+
+    entry = load_registry()[pilot]
+    envelopes = [{"source": f"#{i}", "record": r} for i, r in enumerate(records)]
+    contract = record_type("participant_enrolments")
+    frame = from_envelopes(envelopes, entry.entities["participant_enrolments"], contract, entry.formats)
+    add_derived_columns(frame, "participant_enrolments")
+    frame[ENTRY_CONFLICT] = None
+    outcome = SuiteRunner("participant_enrolments").run(frame, ENROLMENT_PARAMETERS)
+    assert outcome.batch_failures == []
+    values = [
+        tuple(None if pd.isna(v) else v for v in row)
+        for row in frame[list(SDG_FIELDS)].astype(object).itertuples(index=False)
+    ]
+    return values, {row: {(f.rule, f.reason) for f in fs} for row, fs in outcome.row_failures.items()}
+
+
+def test_sdg_fields_map_from_the_pilot_vocabulary_and_out_of_vocabulary_values_are_quarantined() -> None:
+    tdz = [
+        {"in_istruzione_formazione": "si", "nucleo_rischio_poverta": "non_dichiarato"},
+        {"in_istruzione_formazione": "non_rilevato", "nucleo_rischio_poverta": "no"},
+        {"in_istruzione_formazione": None, "nucleo_rischio_poverta": None},  # not sent: lands as null
+        {"in_istruzione_formazione": "forse", "nucleo_rischio_poverta": "si"},
+        {"in_istruzione_formazione": "no", "nucleo_rischio_poverta": "ISEE basso"},
+    ]
+    values, failures = run_enrolments([ENROLMENT | change for change in tdz], "tdz_corviale")
+    assert values[:3] == [("yes", "refused"), ("unknown", "no"), (None, None)]
+    assert failures == {
+        3: {
+            ("in_education_training_domain", "in education or training not one of yes, no, refused, unknown")
+        },
+        4: {("at_risk_of_poverty_domain", "at risk of poverty not one of yes, no, refused, unknown")},
+    }
+    # COL sends JSON booleans (null: not sent); a 1 for true is not in its vocabulary.
+    col = {
+        "idIscrizione": "E1", "codiceProgetto": "OP1", "codiceFiscale": "RCCMNL83S18D969H", "genere": "uomo",
+        "dataNascita": "1983-11-18", "comuneResidenzaIstat": "058091", "livelloIstruzione": "ISCED 3",
+        "condizioneOccupazionale": "disoccupato", "dataIngresso": "2024-02-01",
+        "ultimoAggiornamento": "2026-06-01T10:00:00Z",
+    }  # fmt: skip
+    booleans = [
+        {"inIstruzioneFormazione": False, "nucleoRischioPoverta": True},
+        {"inIstruzioneFormazione": None, "nucleoRischioPoverta": False},
+        {"inIstruzioneFormazione": 1, "nucleoRischioPoverta": None},
+    ]
+    values, failures = run_enrolments([col | change for change in booleans], "cmrc_col")
+    assert values[:2] == [("no", "yes"), (None, "no")]
+    assert {rule for rule, _ in failures.pop(2)} == {"in_education_training_domain"}
     assert failures == {}

@@ -65,6 +65,8 @@ joined as (
         coalesce(first_entry.foreign_background, 'unknown') as foreign_background,
         coalesce(first_entry.minority, 'unknown') as minority,
         coalesce(first_entry.homeless, 'unknown') as homeless,
+        coalesce(first_entry.in_education_training, 'unknown') as in_education_training,
+        coalesce(first_entry.at_risk_of_poverty, 'unknown') as at_risk_of_poverty,
         first_entry.entry_date,
         final_spell.exit_date,
         first_entry.enrolment_count,
@@ -127,6 +129,18 @@ select
     foreign_background,
     minority,
     homeless,
+    -- project fields of the same shape, for SDG 8.6 (NEET) and 1.2 (poverty): never inferred
+    in_education_training,
+    at_risk_of_poverty,
+    -- SDG 8.6 NEET at entry: aged 15-29, neither employed nor self-employed, and the pilot said
+    -- the person was not in education or training. Unknown or refused is never NEET (nor
+    -- "inactive and young": the answer must have been sent); marts.indicator_data_quality counts them.
+    coalesce(
+        age_at_entry between 15 and 29
+        and labour_status in ('unemployed', 'inactive')
+        and in_education_training = 'no',
+        false
+    ) as is_neet_at_entry,
     residence_comune_code,
     degree_of_urbanisation,
     case

@@ -13,6 +13,12 @@
 --                                  not rural
 --   unemployed_without_months      counted unemployed participants without months of
 --                                  unemployment: counted as not long-term unemployed (EECO03)
+--   sdg_characteristic_not_answered  refused or unknown answers of counted participants to the
+--                                  project's SDG fields (detail: '<field>: refused|unknown', fields
+--                                  in_education_training and at_risk_of_poverty); never guessed
+--   neet_status_unknown            counted participants aged 15-29, unemployed or inactive, whose
+--                                  in_education_training answer is refused or unknown: they could
+--                                  be NEET (SDG 8.6) but are not counted as such (detail: the answer)
 --   result_event_unknown_enrolment result events whose enrolment is not known (counted nowhere)
 --   operation_unknown              participations or supports of an operation never landed
 --                                  (detail: the operation code): no action or fund to count under
@@ -140,6 +146,39 @@ issues as (
         null as detail
     from counted
     where labour_status = 'unemployed' and unemployment_months is null
+
+    union all
+    select
+        'sdg_characteristic_not_answered' as check_name,
+        counted.pilot_id,
+        counted.action_code,
+        counted.fund,
+        counted.gender,
+        null as indicator_code,
+        sdg_fields.field_name || ': ' || sdg_fields.answer as detail
+    from counted
+    cross join
+        lateral (
+            values
+            ('in_education_training', counted.in_education_training),
+            ('at_risk_of_poverty', counted.at_risk_of_poverty)
+        ) as sdg_fields (field_name, answer)
+    where sdg_fields.answer in ('refused', 'unknown')
+
+    union all
+    select
+        'neet_status_unknown' as check_name,
+        pilot_id,
+        action_code,
+        fund,
+        gender,
+        null as indicator_code,
+        in_education_training as detail
+    from counted
+    where
+        age_at_entry between 15 and 29
+        and labour_status in ('unemployed', 'inactive')
+        and in_education_training in ('refused', 'unknown')
 
     union all
     select

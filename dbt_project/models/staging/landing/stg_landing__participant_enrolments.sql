@@ -27,6 +27,8 @@ renamed as (
         record ->> 'foreign_background' as foreign_background,
         record ->> 'minority' as minority,
         record ->> 'homeless' as homeless,
+        record ->> 'in_education_training' as in_education_training,
+        record ->> 'at_risk_of_poverty' as at_risk_of_poverty,
 
         -- numbers
         (record ->> 'isced_level')::integer as isced_level,
