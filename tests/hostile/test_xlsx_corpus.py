@@ -13,6 +13,7 @@ inbox and state folder, so batches never collide.
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -470,8 +471,15 @@ def good_file_and_broken_file(base: Table, inbox: Path) -> None:
 
 
 def wrong_dimension(base: Table, inbox: Path) -> None:
+    """openpyxl writes the used range (A1:<last column><last row>); the pilot's tool writes A1."""
     path = write_table(inbox / NAME, base)
-    patch_sheet(path, lambda xml: swap(xml, '<dimension ref="A1:T25" />', '<dimension ref="A1" />'))
+
+    def shrink(xml: str) -> str:
+        used_range = re.search(r'<dimension ref="A1:[A-Z]+[0-9]+" />', xml)
+        assert used_range, "no used-range dimension element in the sheet XML"
+        return swap(xml, used_range.group(0), '<dimension ref="A1" />')
+
+    patch_sheet(path, shrink)
 
 
 def every_row_invalid(base: Table, inbox: Path) -> None:
