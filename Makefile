@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # PostgreSQL run one at a time). Tests sharing a set-up stay on one worker (tests/conftest.py).
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup install postgres migrate stop airflow-init dbt-parse pilots pilots-stop demo ui data-docs dbt-docs test lint lock clean bench-ingest bench-dbt backfill
+.PHONY: help setup install postgres migrate stop airflow-init dbt-parse pilots pilots-stop demo ui data-docs dbt-docs test lint lock clean bench-ingest bench-dbt bench-celery backfill
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -30,7 +30,8 @@ migrate: install postgres  ## apply the warehouse's versioned raw-schema migrati
 	@# the download log to its NOLOGIN owner: as the superuser, which the pipeline is not (docs/roles.md)
 	@scripts/postgres.sh seal-audit
 
-stop: pilots-stop  ## stop PostgreSQL and the simulated pilot systems
+stop: pilots-stop  ## stop PostgreSQL, Redis and the simulated pilot systems
+	@$(ENV) scripts/redis.sh stop
 	@scripts/postgres.sh stop
 
 airflow-init: install postgres  ## migrate the Airflow metadata database
@@ -51,8 +52,14 @@ pilots-stop:
 demo: setup pilots  ## run the whole pipeline once on the simulated pilots and print all 24 ESF+ indicators
 	@$(ENV) python -m osservatorio.demo
 
-ui: setup pilots  ## airflow standalone on 127.0.0.1: api-server (UI, REST API), scheduler (LocalExecutor), dag-processor, triggerer
-	@$(ENV) scripts/airflow_ui.sh
+EXECUTOR ?= local
+WORKERS ?= 2
+ui: setup pilots  ## Airflow on 127.0.0.1: api-server (UI, REST API), scheduler, dag-processor, triggerer; LocalExecutor, or EXECUTOR=celery WORKERS=2 for Redis and Celery workers
+	@case "$(EXECUTOR)" in \
+	  local) $(ENV) scripts/airflow_ui.sh ;; \
+	  celery) $(ENV) scripts/airflow_celery.sh "$(WORKERS)" ;; \
+	  *) echo "EXECUTOR is local or celery, not '$(EXECUTOR)'"; exit 2 ;; \
+	esac
 
 backfill:  ## backfill one DAG over days, one run at a time: make backfill DAG=ingest_tdz_corviale FROM=2026-11-01 TO=2026-11-07 (needs `make ui` running)
 	@test -n "$(DAG)" -a -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill DAG=<dag id> FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2; }
@@ -91,3 +98,6 @@ bench-ingest: setup  ## benchmark extract/validate/land per channel: make bench-
 bench-dbt: setup  ## benchmark dbt build, from scratch and after 1% changed: make bench-dbt SIZES=100000,1000000
 	@export OSSERVATORIO_WAREHOUSE_DB=osservatorio_bench_dbt AIRFLOW_CONN_OSSERVATORIO_WAREHOUSE= && $(ENV) \
 	  scripts/postgres.sh start && python -m benchmarks.dbt_build --sizes $(SIZES)
+
+bench-celery: setup  ## benchmark the five-pilot ingestion plus build on 1 and on 2 Celery workers, side by side: make bench-celery ROUNDS=1
+	@$(ENV) python -m benchmarks.celery_workers --rounds $(or $(ROUNDS),1)

@@ -32,7 +32,7 @@ from osservatorio.dbt_cosmos import dbt_executable as dbt_executable_path
 from osservatorio.dbt_cosmos import profile_config as profile_config_for_dbt
 from osservatorio.paths import DBT_MANIFEST, DBT_PROJECT_DIR
 from osservatorio.registry import load_registry
-from osservatorio.scheduling import DEFAULT_ARGS, TIMEZONE
+from osservatorio.scheduling import BUILD_ARGS, TIMEZONE
 
 DAILY_FALLBACK = "0 6 * * *"
 
@@ -71,7 +71,7 @@ def publish_indicator_extract(as_of: str) -> str:
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    default_args=BUILD_ARGS,
     params={
         "reporting_date": Param(
             None,

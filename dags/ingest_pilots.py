@@ -19,8 +19,9 @@ import pendulum
 from airflow.sdk import dag, task
 
 from osservatorio.assets import pilot_landing_asset
+from osservatorio.lineage import landing_task
 from osservatorio.registry import Pilot, load_registry
-from osservatorio.scheduling import DEFAULT_ARGS, ingest_timetable
+from osservatorio.scheduling import INGEST_ARGS, ingest_timetable
 
 
 @task
@@ -106,7 +107,7 @@ def validate(extracted: dict) -> dict:
     return replace(ready, data_docs_page=pages[0] if pages else None).to_xcom()
 
 
-@task
+@landing_task  # a @task that reports its datasets to OpenLineage (osservatorio/lineage.py)
 def load(validated: dict) -> dict:
     """Land valid records and the quarantine in one transaction; the channel's own step (the
     file ledger) commits with them, and its follow-up (archiving files) runs after the commit.
@@ -151,7 +152,7 @@ def build_ingest_dag(pilot: Pilot) -> None:
         start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
         catchup=False,
         max_active_runs=1,
-        default_args=DEFAULT_ARGS,
+        default_args=INGEST_ARGS,
         tags=["ingest", pilot.channel, pilot.pilot_id],
         doc_md=__doc__,
     )

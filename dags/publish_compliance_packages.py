@@ -37,7 +37,7 @@ from cosmos.operators.local import DbtBuildLocalOperator
 from osservatorio.dbt_cosmos import dbt_executable, profile_config
 from osservatorio.paths import DBT_PROJECT_DIR
 from osservatorio.publish.compliance.cutoffs import days_after_cutoff, publication_cron, publication_times
-from osservatorio.scheduling import DEFAULT_ARGS, TIMEZONE
+from osservatorio.scheduling import BUILD_ARGS, TIMEZONE
 
 # 06:00, a configurable number of days (10) after each cut-off of the seed's calendar: a cron
 # between the first and the last publication (the programme's first and last transmission).
@@ -124,7 +124,7 @@ def drop_scratch_schemas(request: dict[str, str]) -> list[str]:
     end_date=PUBLICATION_TIMES[-1],
     catchup=False,
     max_active_runs=1,  # versions of one cut-off are numbered in the order they are published
-    default_args=DEFAULT_ARGS,
+    default_args=BUILD_ARGS,
     params={
         "cutoff": Param(
             None,

@@ -69,6 +69,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--port", type=int, default=8801)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (a container: 0.0.0.0)")
     parser.add_argument("--size", type=int, default=500, help="participant enrolments per pilot")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--token", required=True, help="bearer token the API expects")
@@ -91,6 +92,7 @@ def main() -> None:
         args.seed,
         args.token,
         args.defect_rate,
+        args.host,
         pilots=pilots,
         defects=_csv(args.defects),
         today=args.today,

@@ -3,6 +3,9 @@
 # Needs scripts/env.sh sourced (the Makefile does it). Idempotent.
 set -euo pipefail
 mkdir -p "$AIRFLOW_HOME" "$OSSERVATORIO_STATE_DIR/secrets"
+# The default OpenLineage file transport (scripts/env.sh) appends to a file there, and does not
+# create its folder.
+mkdir -p "$OSSERVATORIO_STATE_DIR/lineage"
 # Airflow's home holds its config, logs and the UI's passwords; secrets/ the keys: this user's only.
 chmod 700 "$AIRFLOW_HOME" "$OSSERVATORIO_STATE_DIR/secrets"
 # The SimpleAuthManager's passwords, in plain text: Airflow writes them into this file on the API

@@ -31,6 +31,10 @@ export OSSERVATORIO_PILOTS_SEED="${OSSERVATORIO_PILOTS_SEED:-2021}"
 export OSSERVATORIO_PILOTS_SIZE="${OSSERVATORIO_PILOTS_SIZE:-500}"
 export OSSERVATORIO_PILOT_TOKEN="${OSSERVATORIO_PILOT_TOKEN:-local-dev-pilot-token}"
 
+# Celery mode (`make ui EXECUTOR=celery`): the project's own redis-server, loopback only.
+export OSSERVATORIO_REDIS_PORT="${OSSERVATORIO_REDIS_PORT:-56379}"
+export OSSERVATORIO_REDIS_PASSWORD="${OSSERVATORIO_REDIS_PASSWORD:-local-dev-redis}"
+
 # `make data-docs` serves the GX Data Docs here.
 export OSSERVATORIO_DATA_DOCS_PORT="${OSSERVATORIO_DATA_DOCS_PORT:-8809}"
 export OSSERVATORIO_DBT_DOCS_PORT="${OSSERVATORIO_DBT_DOCS_PORT:-8810}"
@@ -64,6 +68,13 @@ export AIRFLOW__LOGGING__NAMESPACE_LEVELS="${AIRFLOW__LOGGING__NAMESPACE_LEVELS-
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY=False
 # cosmos caches in /tmp/cosmos by default, shared by every checkout on the machine: keep it ours.
 export AIRFLOW__COSMOS__CACHE_DIR="${AIRFLOW__COSMOS__CACHE_DIR:-$OSSERVATORIO_STATE_DIR/cosmos}"
+# OpenLineage (docs/lineage.md): one event per task start and end, with the datasets it read and
+# wrote, appended as JSON lines to the state folder; to send them to Marquez instead, set e.g.
+# AIRFLOW__OPENLINEAGE__TRANSPORT='{"type": "http", "url": "http://localhost:5000"}'.
+_ol_file="{\"type\": \"file\", \"log_file_path\": \"$OSSERVATORIO_STATE_DIR/lineage/events.jsonl\", \"append\": true}"
+export AIRFLOW__OPENLINEAGE__TRANSPORT="${AIRFLOW__OPENLINEAGE__TRANSPORT:-$_ol_file}"
+export AIRFLOW__OPENLINEAGE__NAMESPACE="${AIRFLOW__OPENLINEAGE__NAMESPACE:-osservatorio}"
+unset _ol_file
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 export DO_NOT_TRACK=1
 export SCARF_ANALYTICS=false

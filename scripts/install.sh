@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv with Python 3.11 and install the locked dependencies (requirements.txt pinned,
-# constraints.txt the full lock). Installs the Debian PostgreSQL server if it is missing, and
-# Debian's chromium for the browser test of the download page (never `playwright install`: it
-# downloads browsers from the internet).
+# constraints.txt the full lock). Installs, when missing, Debian's PostgreSQL server, Debian's
+# redis-server (the Celery mode's broker) and Debian's chromium for the browser test of the
+# download page (never `playwright install`: it downloads browsers from the internet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
@@ -27,6 +27,18 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "[install] warning: /usr/bin/chromium missing: install Debian's 'chromium' package for the browser test" >&2
   fi
 fi
+
+if ! command -v redis-server >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "[install] redis-server missing (the Celery mode's broker): apt-get install redis-server" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  else
+    echo "[install] redis-server missing: install Debian's 'redis-server' package (Celery mode and its test)" >&2
+    exit 1
+  fi
+fi
+# Debian's package starts a system-wide redis on 6379 where systemd runs; the project starts its
+# own (scripts/redis.sh, loopback, password, no persistence) and never uses that one.
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 echo "[install] installing the locked dependencies into .venv (about a minute the first time)" >&2

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import CronDataIntervalTimetable
 from airflow.sdk.definitions.retry_policy import ExceptionRetryPolicy, RetryAction, RetryRule
 
+from osservatorio.deploy import queues
 from osservatorio.errors import BatchRejected, FileRejected, RunConfigurationError
 from osservatorio.land.migrate import MigrationError, SchemaNotMigrated
 from osservatorio.manifest import RunInterval
@@ -50,6 +51,9 @@ RETRY_POLICY = ExceptionRetryPolicy(
     rules=[RetryRule(exception=NOT_RETRYABLE, action=RetryAction.FAIL, reason="cannot heal on retry")]
 )
 DEFAULT_ARGS: dict[str, Any] = {"owner": OWNER, "retries": 2, "retry_policy": RETRY_POLICY}
+# Under the CeleryExecutor each DAG's tasks go to their queue (osservatorio/deploy/queues.py).
+INGEST_ARGS: dict[str, Any] = {**DEFAULT_ARGS, "queue": queues.INGEST}
+BUILD_ARGS: dict[str, Any] = {**DEFAULT_ARGS, "queue": queues.BUILD}
 
 
 def ingest_timetable(schedule: str) -> CronDataIntervalTimetable:

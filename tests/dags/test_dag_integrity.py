@@ -36,6 +36,7 @@ INSPECT_DAGBAG = textwrap.dedent("""
                 if getattr(dag.timetable, "asset_condition", None) is not None else [],
             "asset_condition": type(getattr(dag.timetable, "asset_condition", None)).__name__,
             "outlets": sorted(o.name for t in dag.tasks for o in t.outlets),
+            "queues": sorted({t.queue for t in dag.tasks}),
         } for dag_id, dag in bag.dags.items()},
     }))
 """)
@@ -134,3 +135,11 @@ def test_compliance_packages_run_on_the_seed_calendar_and_announce_no_asset(dagb
     dag = dagbag["dags"]["publish_compliance_packages"]
     assert dag["timetable"] == "CronTriggerTimetable"  # between the calendar's first and last publication
     assert dag["outlets"] == []
+
+
+def test_celery_queues_separate_ingestion_from_builds(dagbag: dict) -> None:
+    """Under the CeleryExecutor ingestion and the dbt/package work have queues of their own, so
+    that builds can get their own workers (README, "Scaling out")."""
+    for dag_id, dag in dagbag["dags"].items():
+        expected = ["ingest"] if dag_id.startswith("ingest_") else ["build"]
+        assert dag["queues"] == expected, dag_id
