@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # PostgreSQL run one at a time). Tests sharing a set-up stay on one worker (tests/conftest.py).
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup install postgres migrate stop airflow-init dbt-parse pilots pilots-stop demo ui data-docs dbt-docs test lint lock clean bench-ingest bench-dbt bench-celery backfill
+.PHONY: help setup install postgres migrate stop airflow-init dbt-parse pilots pilots-stop demo ui data-docs dbt-docs test lint lock clean bench-ingest bench-dbt bench-celery backfill reliability-page
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -82,6 +82,9 @@ lint: install  ## ruff and sqlfluff
 
 test: setup lint  ## lint, then the whole test suite (unit, integration, dbt, DAG end to end)
 	@$(ENV) pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+reliability-page:  ## write docs/reliability.md from the figures the last hostile-suite runs recorded in .local/reliability/ (a test run never edits tracked files)
+	@$(ENV) python -m tests.hostile.reliability_page
 
 lock: install  ## regenerate constraints.txt from the working venv
 	@{ head -n 2 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.tmp && mv constraints.tmp constraints.txt
