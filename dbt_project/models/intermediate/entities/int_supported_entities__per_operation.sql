@@ -30,10 +30,9 @@ entity_types as (
 )
 
 select
-    md5(
-        ranked.pilot_id || '|' || ranked.operation_id || '|'
-        || coalesce(ranked.keyed_entity, 'support:' || ranked.support_id)
-    ) as supported_entity_id,
+    {{ supported_entity_key(
+        'ranked.pilot_id', 'ranked.operation_id', 'ranked.keyed_entity', 'ranked.support_id'
+    ) }} as supported_entity_id,
     ranked.pilot_id,
     ranked.operation_id,
     ranked.entity_vat_number,

@@ -18,7 +18,7 @@ enrolments as (
 
 stays as (
     select
-        md5(pilot_id || '|' || operation_id || '|' || person_key) as participation_id,
+        {{ participation_key() }} as participation_id,
         pilot_id,
         operation_id,
         person_key,

@@ -17,7 +17,7 @@ select
     events.pilot_id,
     events.event_id,
     events.enrolment_id,
-    md5(enrolments.pilot_id || '|' || enrolments.operation_id || '|' || enrolments.person_key)
+    {{ participation_key('enrolments.pilot_id', 'enrolments.operation_id', 'enrolments.person_key') }}
         as participation_id,
 
     -- the event

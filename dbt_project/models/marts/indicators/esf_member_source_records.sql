@@ -18,7 +18,7 @@ with
 
 enrolments as (
     select
-        md5(pilot_id || '|' || operation_id || '|' || person_key) as member_id,
+        {{ participation_key() }} as member_id,
         'participant_enrolments' as record_type,
         pilot_id,
         batch_id,

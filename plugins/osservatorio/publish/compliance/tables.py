@@ -70,7 +70,8 @@ _INDICATOR_COLUMNS = (
     "gender",
     "indicator_value",
 )
-# The Kohesio headers, in order (domain.md §3); the 11 required ones are in REQUIRED_KOHESIO_FIELDS.
+# The Kohesio headers, in order (domain.md §3); which are required is the Kohesio schema's to say
+# (publish/schemas/kohesio_list_of_operations_2021_2027.json, checked by list_schema.py).
 KOHESIO_COLUMNS = (
     "Operation_Unique_Identifier",
     "CountryID",
@@ -105,19 +106,6 @@ KOHESIO_COLUMNS = (
     "Date_Of_Last_Update",
     "Beneficiary_Unique_Identifier",
     "Social_Media_Links",
-)
-REQUIRED_KOHESIO_FIELDS = (
-    "Operation_Name_Programme_Language",
-    "Country",
-    "Operation_Start_Date",
-    "Operation_End_Date",
-    "CoFinancing_Rate",
-    "Total_Eligible_Expenditure_amount",
-    "Total_Eligible_Expenditure_Currency",
-    "Beneficiary_Name",
-    "Category_Of_Intervention",
-    "Operation_Summary_Programme_Language",
-    "Programming_Period",
 )
 
 
