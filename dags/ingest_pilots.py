@@ -38,73 +38,34 @@ def plan() -> dict:
 @task(show_return_value_in_logs=False)  # the manifest: a long dict, in XCom anyway
 def extract(pilot_id: str, entity: str, interval: dict) -> dict:
     """Read the pilot's channel into the batch's work folder, untouched (JSON lines)."""
-    from airflow.sdk.exceptions import AirflowFailException
-
     from osservatorio.channels import channel_for
-    from osservatorio.errors import FileRejected
     from osservatorio.manifest import BatchManifest, RunInterval
-    from osservatorio.pipeline import extract_step
+    from osservatorio.pipeline import extract_step, refusals_fail_the_task
     from osservatorio.warehouse import connect_from_airflow
 
     batch = BatchManifest(pilot_id, entity, RunInterval.from_xcom(interval))
-    with connect_from_airflow() as warehouse:
+    with connect_from_airflow() as warehouse, refusals_fail_the_task():
         warehouse.autocommit = True  # lookups only: no transaction held open while extracting
-        try:
-            return extract_step(channel_for(load_registry()[pilot_id]), batch, warehouse).to_xcom()
-        except FileRejected as refused:
-            raise AirflowFailException(_refusal(refused)) from None  # a broken file does not heal on retry
-
-
-def _refusal(refused: Exception) -> str:
-    """Log the whole refusal (reason, top reasons with example lines) as the task's first ERROR,
-    before Airflow's traceback; the exception then carries its first line only, not a repeat."""
-    import logging
-
-    logging.getLogger("osservatorio").error("BATCH REFUSED, nothing loaded: %s", refused)
-    return str(refused).splitlines()[0]
+        return extract_step(channel_for(load_registry()[pilot_id]), batch, warehouse).to_xcom()
 
 
 @task(show_return_value_in_logs=False)
 def validate(extracted: dict) -> dict:
-    """Map onto the contract, run the GX suite, split valid records from quarantined ones."""
-    import logging
-    from dataclasses import replace
-
-    from airflow.sdk import Variable
-    from airflow.sdk.exceptions import AirflowFailException
-
-    from osservatorio.errors import BatchRejected, RunConfigurationError
+    """Map onto the contract, run the GX suite, split valid records from quarantined ones; the
+    batch's Data Docs page is published, refused batches included."""
     from osservatorio.manifest import Extraction
-    from osservatorio.pipeline import validate_step
-    from osservatorio.privacy.pseudonymise import KEY_VARIABLE
-    from osservatorio.validate.data_docs import publish_batch_result
-    from osservatorio.validate.suite import load_suite_definition
+    from osservatorio.pipeline import (
+        pseudonymisation_key,
+        refusals_fail_the_task,
+        validate_step_with_data_docs,
+    )
     from osservatorio.warehouse import connect_from_airflow
 
+    secret_key = pseudonymisation_key()  # a missing Variable fails the task before it connects
     extraction = Extraction.from_xcom(extracted)
-    batch = extraction.batch
-    suite = load_suite_definition(batch.entity)
-    log = logging.getLogger(__name__)
-    pages: list[str] = []
-
-    def publish(result) -> None:  # the batch's Data Docs page, refused batches included
-        try:
-            page = publish_batch_result(result, suite, batch.pilot_id, batch.key)
-        except Exception:  # a view of the result: never the reason a batch fails to land
-            log.exception("Data Docs not built for this batch (the validation itself stands)")
-            return
-        pages.append(str(page))
-        log.info("Data Docs of this batch: file://%s", page)
-
-    if not (secret_key := Variable.get(KEY_VARIABLE, default=None)):
-        # (a missing Variable raises AirflowRuntimeError, which the retry policy cannot tell apart)
-        raise RunConfigurationError(f"Airflow Variable {KEY_VARIABLE} is not set: see scripts/env.sh")
-    with connect_from_airflow() as warehouse:
-        try:
-            ready = validate_step(load_registry()[batch.pilot_id], extraction, secret_key, warehouse, publish)
-        except BatchRejected as refused:
-            raise AirflowFailException(_refusal(refused)) from None  # bad data does not heal on retry
-    return replace(ready, data_docs_page=pages[0] if pages else None).to_xcom()
+    pilot = load_registry()[extraction.batch.pilot_id]
+    with connect_from_airflow() as warehouse, refusals_fail_the_task():
+        return validate_step_with_data_docs(pilot, extraction, secret_key, warehouse).to_xcom()
 
 
 @landing_task  # a @task that reports its datasets to OpenLineage (osservatorio/lineage.py)
@@ -112,21 +73,15 @@ def load(validated: dict) -> dict:
     """Land valid records and the quarantine in one transaction; the channel's own step (the
     file ledger) commits with them, and its follow-up (archiving files) runs after the commit.
     The bad-row gate is applied here too, counting the duplicate ids only landing sees."""
-    from airflow.sdk.exceptions import AirflowFailException
-
     from osservatorio.channels import channel_for
-    from osservatorio.errors import BatchRejected
     from osservatorio.manifest import ValidatedBatch
-    from osservatorio.pipeline import land_step
+    from osservatorio.pipeline import land_step, refusals_fail_the_task
     from osservatorio.warehouse import connect_from_airflow
 
     ready = ValidatedBatch.from_xcom(validated)
     pilot = load_registry()[ready.extraction.batch.pilot_id]
-    with connect_from_airflow() as conn:
-        try:
-            return land_step(pilot, channel_for(pilot), ready, conn).to_xcom()
-        except BatchRejected as refused:
-            raise AirflowFailException(_refusal(refused)) from None
+    with connect_from_airflow() as conn, refusals_fail_the_task():
+        return land_step(pilot, channel_for(pilot), ready, conn).to_xcom()
 
 
 @task

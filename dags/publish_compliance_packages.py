@@ -67,53 +67,25 @@ def resolve_package_request() -> dict[str, str]:
 def publish_package(request: dict[str, str]) -> dict[str, object]:
     """Check and write the package as a new, read-only version, unless its files equal the
     current version's; return the folder, the version and whether it was published."""
-    from osservatorio.paths import compliance_packages_dir
-    from osservatorio.publish.code_version import code_version
-    from osservatorio.publish.compliance import build_package
+    from osservatorio.publish.compliance.package_run import publish_requested_package
     from osservatorio.publish.compliance.request import PackageRequest
-    from osservatorio.registry import load_registry
     from osservatorio.warehouse import connect_from_airflow
 
-    req = PackageRequest.from_xcom(request)
     with connect_from_airflow() as conn:
-        package = build_package(
-            conn,
-            cutoff=req.cutoff,
-            source_schema=f"compliance_{req.schema_suffix}",
-            root=compliance_packages_dir(),
-            known_at=req.known_at,
-            code_version=code_version(),
-            reason=req.reason,
-            allow_empty=req.allow_empty,
-            force=req.force,
-            pilots=list(load_registry()),
-        )
+        package = publish_requested_package(conn, PackageRequest.from_xcom(request))
     print(package.describe())
-    return {
-        "path": str(package.path),
-        "version": package.version,
-        "published": package.published,
-        "message": package.describe(),
-    }
+    return package.to_xcom()
 
 
 @task
 def drop_scratch_schemas(request: dict[str, str]) -> list[str]:
     """Drop this run's copy of the warehouse models, whether the package was published or not."""
+    from osservatorio.publish.compliance.package_run import drop_scratch_schemas as drop
     from osservatorio.publish.compliance.request import PackageRequest
     from osservatorio.warehouse import connect_from_airflow
 
-    suffix = PackageRequest.from_xcom(request).schema_suffix
     with connect_from_airflow() as conn:
-        schemas = [
-            name
-            for (name,) in conn.execute(
-                "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (f"%\\_{suffix}",)
-            ).fetchall()
-        ]
-        for schema in schemas:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    return schemas
+        return drop(conn, PackageRequest.from_xcom(request).schema_suffix)
 
 
 @dag(

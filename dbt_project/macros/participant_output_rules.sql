@@ -2,8 +2,9 @@
     predicate each over a row of int_participations (characteristics at first entry). A
     participation is a member of every indicator whose predicate is true. Point 1.2 indicators
     count individual "yes" answers, and every participant of an operation that declares the
-    indicator's target group (target-group reporting); refused and unknown answers count nowhere
-    (they are reported in marts.indicator_data_quality). Unit tests: int_indicator_members.yml. -#}
+    indicator's target group (target-group reporting). What each answer counts as is in
+    seeds/point_1_2_answers.csv: only yes counts here; the not-answered ones are reported in
+    marts.indicator_data_quality. Unit tests: int_indicator_members.yml. -#}
 {% macro participant_output_rules() -%}
     {{ return({
         'EECO01': "true",

@@ -5,22 +5,27 @@ Every outcome is accounted for: a landed batch's received records are loaded, un
 quarantined (the ledger's CHECK); a refused batch loads nothing, keeps its files in the inbox, and
 its refusal is recorded in the warehouse with its invalid records (land/refusals.py). The error a
 refused step raises opens with the reason and the top reasons with example lines.
+
+What only an Airflow task adds is here too, so that the DAG's task bodies stay a few lines: the
+pseudonymisation key from its Variable, the batch's Data Docs page, and a refusal turned into a
+task that fails at once.
 """
 
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from osservatorio.errors import BatchRejected, FileRejected
+from osservatorio.errors import BatchRejected, FileRejected, RunConfigurationError
 from osservatorio.land.refusals import describe, quarantine_entries, record_refusal, top_reasons
 from osservatorio.land.warehouse import Batch, batch_for, land_batch
 from osservatorio.manifest import BatchManifest, Extraction, LandedBatch, RunInterval, ValidatedBatch
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     import psycopg
     from great_expectations.core import ExpectationSuiteValidationResult
@@ -149,3 +154,58 @@ def ingest_batch(
         return BatchOutcome(batch, land_step(pilot, channel, ready, warehouse), None)
     except (FileRejected, BatchRejected) as refused:
         return BatchOutcome(batch, None, str(refused))
+
+
+# In an Airflow task (dags/ingest_pilots.py).
+
+
+def pseudonymisation_key() -> str:
+    """The pseudonymisation key, from its Airflow Variable; without it the run is misconfigured."""
+    from airflow.sdk import Variable
+
+    from osservatorio.privacy.pseudonymise import KEY_VARIABLE
+
+    if not (secret_key := Variable.get(KEY_VARIABLE, default=None)):
+        # (a missing Variable raises AirflowRuntimeError, which the retry policy cannot tell apart)
+        raise RunConfigurationError(f"Airflow Variable {KEY_VARIABLE} is not set: see scripts/env.sh")
+    return secret_key
+
+
+def validate_step_with_data_docs(
+    pilot: Pilot, extraction: Extraction, secret_key: str, warehouse: psycopg.Connection
+) -> ValidatedBatch:
+    """validate_step, publishing the batch's Data Docs page (refused batches included); the
+    validated batch names its page."""
+    from osservatorio.validate.data_docs import publish_batch_result
+    from osservatorio.validate.suite import load_suite_definition
+
+    batch = extraction.batch
+    suite = load_suite_definition(batch.entity)
+    pages: list[str] = []
+
+    def publish(result: ExpectationSuiteValidationResult) -> None:
+        try:
+            page = publish_batch_result(result, suite, batch.pilot_id, batch.key)
+        except Exception:  # a view of the result: never the reason a batch fails to land
+            log.exception("Data Docs not built for this batch (the validation itself stands)")
+            return
+        pages.append(str(page))
+        log.info("Data Docs of this batch: file://%s", page)
+
+    ready = validate_step(pilot, extraction, secret_key, warehouse, publish)
+    return replace(ready, data_docs_page=pages[0] if pages else None)
+
+
+@contextmanager
+def refusals_fail_the_task() -> Iterator[None]:
+    """A refused file or batch fails the task at once (AirflowFailException): bad data does not
+    heal on retry. The whole refusal (reason, top reasons with example lines) is logged as the
+    task's first ERROR, before Airflow's traceback; the exception then carries its first line
+    only, not a repeat."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        yield
+    except (FileRejected, BatchRejected) as refused:
+        logging.getLogger("osservatorio").error("BATCH REFUSED, nothing loaded: %s", refused)
+        raise AirflowFailException(str(refused).splitlines()[0]) from None

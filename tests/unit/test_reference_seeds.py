@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from osservatorio.contract import table_schema
 from osservatorio.paths import CONTRACT_DIR
 from osservatorio.registry import REGISTRY_FILE, load_registry
 
@@ -21,8 +22,8 @@ def seed(name: str) -> list[dict[str, str]]:
 
 
 def enum(record_type: str, field: str) -> set[str]:
-    schema = yaml.safe_load((CONTRACT_DIR / f"{record_type}.yaml").read_text(encoding="utf-8"))
-    [spec] = [f for f in schema["fields"] if f["name"] == field]
+    """The field's allowed values as the loader gives them to validation (an `enum_from` resolved)."""
+    [spec] = [f for f in table_schema(record_type)["fields"] if f["name"] == field]
     return set(spec["constraints"]["enum"])
 
 
@@ -59,6 +60,36 @@ def test_target_groups_map_to_point_1_2_indicators() -> None:
     for row in target_groups:  # the answer a target group stands in for is a contract field
         if row["answer_column"]:
             assert enum("participant_enrolments", row["answer_column"]) == {"yes", "no", "refused", "unknown"}
+
+
+def test_the_point_1_2_answers_seed_is_the_contract_enum_of_every_answer_field() -> None:
+    """Annex I point 1.2 (and the two SDG fields of the same shape): yes, no, a recorded refusal,
+    and unknown, which a blank field counts as; only yes counts (shared/domain.md section 2)."""
+    answers = seed("point_1_2_answers")
+    assert [row["answer"] for row in answers] == ["yes", "no", "refused", "unknown"]
+    assert {row["answer"]: row["counts_as"] for row in answers} == {
+        "yes": "yes",
+        "no": "no",
+        "refused": "not_answered",
+        "unknown": "not_answered",
+    }
+    assert [row["answer"] for row in answers if row["is_not_sent"] == "true"] == ["unknown"]
+    assert {row["is_not_sent"] for row in answers} == {"true", "false"}
+    fields = {
+        "disability",
+        "third_country_national",
+        "foreign_background",
+        "minority",
+        "homeless",
+        "in_education_training",
+        "at_risk_of_poverty",
+    }
+    written = yaml.safe_load((CONTRACT_DIR / "participant_enrolments.yaml").read_text(encoding="utf-8"))
+    from_seed = {f["name"] for f in written["fields"] if f.get("enum_from") == "point_1_2_answers.answer"}
+    assert from_seed == fields
+    for spec in table_schema("participant_enrolments")["fields"]:
+        if spec["name"] in fields:  # the seed's order: the suite's value set and the page keep theirs
+            assert spec["constraints"] == {"enum": ["yes", "no", "refused", "unknown"]}
 
 
 def test_the_indicator_catalogue_has_all_24_codes() -> None:

@@ -5,6 +5,8 @@
 -- selected by the cut-off (int_operations__selected_at_cutoffs: selection date, not start date;
 -- withdrawn operations out) and the share of the allocation they cover; the eligible expenditure
 -- declared for them by the cut-off and the share it covers; the number of selected operations.
+-- The measures are Table 2's rows summed (int_selected_operations_aggregated_to_annex_i_codes),
+-- so the two tables always add up.
 -- Every priority / specific objective of the programme and category of region of the pilots has
 -- a row at every cut-off, 0 before its first operation.
 with
@@ -14,8 +16,8 @@ cutoffs as (
     where is_art42_cutoff
 ),
 
-selected as (
-    select * from {{ ref('int_operations__selected_at_cutoffs') }}
+combinations as (
+    select * from {{ ref('int_selected_operations_aggregated_to_annex_i_codes') }}
 ),
 
 actions as (
@@ -39,11 +41,11 @@ totals as (
         specific_objective_code,
         fund_code,
         category_of_region,
-        count(*) as selected_operations,
+        sum(selected_operations) as selected_operations,
         sum(total_eligible_cost) as total_eligible_cost,
         sum(public_contribution) as public_contribution,
-        sum(declared_amount) as eligible_expenditure_declared
-    from selected
+        sum(eligible_expenditure_declared) as eligible_expenditure_declared
+    from combinations
     group by
         cutoff_date,
         submission_period,

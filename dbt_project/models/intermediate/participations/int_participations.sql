@@ -60,13 +60,13 @@ joined as (
         first_entry.unemployment_months,
         first_entry.residence_comune_code,
         urbanisation.degree_of_urbanisation,
-        coalesce(first_entry.disability, 'unknown') as disability,
-        coalesce(first_entry.third_country_national, 'unknown') as third_country_national,
-        coalesce(first_entry.foreign_background, 'unknown') as foreign_background,
-        coalesce(first_entry.minority, 'unknown') as minority,
-        coalesce(first_entry.homeless, 'unknown') as homeless,
-        coalesce(first_entry.in_education_training, 'unknown') as in_education_training,
-        coalesce(first_entry.at_risk_of_poverty, 'unknown') as at_risk_of_poverty,
+        coalesce(first_entry.disability, {{ answer_not_sent() }}) as disability,
+        coalesce(first_entry.third_country_national, {{ answer_not_sent() }}) as third_country_national,
+        coalesce(first_entry.foreign_background, {{ answer_not_sent() }}) as foreign_background,
+        coalesce(first_entry.minority, {{ answer_not_sent() }}) as minority,
+        coalesce(first_entry.homeless, {{ answer_not_sent() }}) as homeless,
+        coalesce(first_entry.in_education_training, {{ answer_not_sent() }}) as in_education_training,
+        coalesce(first_entry.at_risk_of_poverty, {{ answer_not_sent() }}) as at_risk_of_poverty,
         first_entry.entry_date,
         final_spell.exit_date,
         first_entry.enrolment_count,
@@ -123,7 +123,7 @@ select
         false
     ) as is_long_term_unemployed,
 
-    -- Annex I point 1.2 answers: yes, no, refused or unknown (not sent = unknown)
+    -- Annex I point 1.2 answers (seeds/point_1_2_answers.csv; not sent = its not-sent answer)
     disability,
     third_country_national,
     foreign_background,

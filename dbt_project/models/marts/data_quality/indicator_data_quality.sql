@@ -5,8 +5,9 @@
 --   under_15_at_entry              participants younger than 15 at entry (counted; flagged)
 --   same_day_duplicate             participations with two enrolments on one entry date that
 --                                  agreed on every point 1.1 datum (counted once)
---   point_1_2_not_answered         refused or unknown point 1.2 answers of counted participants,
---                                  per indicator (detail: refused or unknown); never guessed
+--   point_1_2_not_answered         point 1.2 answers of counted participants that count as not
+--                                  answered in seeds/point_1_2_answers.csv (refused, unknown), per
+--                                  indicator (detail: the answer); never guessed
 --   rural_status_unknown           counted participants whose rural status (EECO17) is not known:
 --                                  no residence comune, or a real comune without a known degree of
 --                                  urbanisation (detail: which, with the comune code); counted as
@@ -118,7 +119,7 @@ issues as (
         indicator_code,
         answer as detail
     from answers
-    where answer in ('refused', 'unknown')
+    where {{ answer_counts_as('answer', 'not_answered') }}
 
     union all
     select
@@ -163,7 +164,7 @@ issues as (
             ('in_education_training', counted.in_education_training),
             ('at_risk_of_poverty', counted.at_risk_of_poverty)
         ) as sdg_fields (field_name, answer)
-    where sdg_fields.answer in ('refused', 'unknown')
+    where {{ answer_counts_as('sdg_fields.answer', 'not_answered') }}
 
     union all
     select
@@ -178,7 +179,7 @@ issues as (
     where
         age_at_entry between 15 and 29
         and labour_status in ('unemployed', 'inactive')
-        and in_education_training in ('refused', 'unknown')
+        and {{ answer_counts_as('in_education_training', 'not_answered') }}
 
     union all
     select

@@ -75,6 +75,15 @@ class PublishedPackage:
             "(pass force to publish a new version anyway)"
         )
 
+    def to_xcom(self) -> dict[str, Any]:
+        """What the DAG's task returns: the folder, the version, whether it was published."""
+        return {
+            "path": str(self.path),
+            "version": self.version,
+            "published": self.published,
+            "message": self.describe(),
+        }
+
 
 def _read(
     conn: psycopg.Connection, schema: str, cutoff: date, known_at: datetime, pilots: Sequence[str] | None
